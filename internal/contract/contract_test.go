@@ -1,0 +1,54 @@
+package contract
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestContract(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	okSystem := `{"ok":true,"acs_systems":[{"acs_system_id":"acs_system1","name":"Harbor Tower","is_credential_manager":false,"location":{"time_zone":null},"created_at":"2026-01-02T03:04:05.000Z","workspace_id":"ws1","connected_account_ids":["ca1"],"connected_account_id":"ca1","image_url":"https://example.com/x.png","image_alt_text":"x","errors":[],"warnings":[]}]}`
+	cases := []struct {
+		name, method, target, auth, body string
+		status                           int
+		respBody                         string
+		wantReq, wantResp                string // substring of the error; "" means valid
+	}{
+		{"valid list", "GET", "/acs/systems/list", "Bearer seam_x", "", 200, okSystem, "", ""},
+		{"missing required field in response", "GET", "/acs/systems/list", "Bearer seam_x", "", 200, strings.Replace(okSystem, `"name":"Harbor Tower",`, "", 1), "", "name"},
+		{"undocumented status passes", "GET", "/acs/systems/list", "Bearer seam_x", "", 429, `{"error":{"type":"rate_limited","message":"slow down"},"ok":false}`, "", ""},
+		{"no auth header", "GET", "/acs/systems/list", "", "", 200, okSystem, "security", ""},
+		{"unknown route", "GET", "/acs/nope", "Bearer seam_x", "", 404, "", "no such route", "no such route"},
+		{"body missing required field", "POST", "/acs/access_groups/add_user", "Bearer seam_x", `{"acs_user_id":"u1"}`, 200, `{"ok":true}`, "acs_access_group_id", ""},
+		{"non-uuid ids are accepted", "PUT", "/acs/access_groups/add_user", "Bearer seam_x", `{"acs_access_group_id":"acs_access_group1","acs_user_id":"acs_user1"}`, 200, `{"ok":true}`, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(c.method, "http://127.0.0.1:8787"+c.target, strings.NewReader(c.body))
+			if c.body != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			if c.auth != "" {
+				r.Header.Set("Authorization", c.auth)
+			}
+			check := func(what string, err error, want string) {
+				t.Helper()
+				switch {
+				case want == "" && err != nil:
+					t.Errorf("%s: unexpected error: %v", what, err)
+				case want != "" && err == nil:
+					t.Errorf("%s: passed, want an error mentioning %q", what, want)
+				case want != "" && !strings.Contains(err.Error(), want):
+					t.Errorf("%s: error %q does not mention %q", what, err, want)
+				}
+			}
+			check("request", s.ValidateRequest(r, []byte(c.body)), c.wantReq)
+			h := map[string][]string{"Content-Type": {"application/json"}}
+			check("response", s.ValidateResponse(r, []byte(c.body), c.status, h, []byte(c.respBody)), c.wantResp)
+		})
+	}
+}
