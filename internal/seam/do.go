@@ -1,0 +1,250 @@
+package seam
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// maxResponseBytes bounds a response body; list_users returns whole groups.
+const maxResponseBytes = 256 << 20
+
+// requestIDHeader is the header Seam puts its request id in.
+const requestIDHeader = "Seam-Request-Id"
+
+// attemptResult is what one HTTP exchange produced.
+type attemptResult struct {
+	status    int
+	header    http.Header
+	body      []byte
+	requestID string
+	err       error // transport failure (no status, or body cut short)
+	timedOut  bool  // the attempt's own timeout fired
+}
+
+// do sends one API call with pacing and retries and decodes a 2xx JSON body
+// into out (when out is not nil). Every return carries Meta; every failure
+// after the request was built is an *APIError.
+//
+// Retries: 408, 429, 5xx except 501, timeouts and connection failures, up to
+// MaxAttempts. POST is not idempotent (create): it is retried only when the
+// request provably did not reach the server, i.e. a 429 (refused by the rate
+// limiter) or a failure to connect; a 5xx or a connection dropped after
+// sending may have created the user, so it is returned to the caller.
+func (c *Client) do(ctx context.Context, method, route string, query url.Values, body, out any) (Meta, error) {
+	start := time.Now()
+	var meta Meta
+	var payload []byte
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return meta, fmt.Errorf("seam: %s %s: encode request: %w", method, route, err)
+		}
+		payload = b
+	}
+	target := c.endpoint + route
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	finish := func(e *APIError) (Meta, error) {
+		meta.Duration = time.Since(start)
+		e.Method, e.Route, e.Meta = method, route, meta
+		return meta, e
+	}
+	// withCause adds a later cause (the context ending) to an earlier failure.
+	withCause := func(e *APIError, err error) *APIError {
+		if e.Err == nil {
+			e.Err = err
+		} else {
+			e.Err = fmt.Errorf("%w, then %w", e.Err, err)
+		}
+		return e
+	}
+
+	var last *APIError // the previous attempt's failure, if any
+	for attempt := 1; ; attempt++ {
+		if err := c.pacer.wait(ctx, c.sleep); err != nil {
+			if last == nil {
+				last = &APIError{}
+			}
+			return finish(withCause(last, err))
+		}
+		res := c.attempt(ctx, method, target, payload)
+		c.pacer.requests.Add(1)
+		meta.Attempts = attempt
+		meta.Status = res.status
+		if res.requestID != "" {
+			meta.RequestID = res.requestID
+		}
+		if res.status != 0 {
+			c.pacer.observe(res.status)
+		}
+
+		if res.err == nil && res.status >= 200 && res.status <= 299 {
+			c.logAttempt(ctx, method, route, attempt, res, 0, "")
+			if out != nil && len(bytes.TrimSpace(res.body)) > 0 {
+				if err := json.Unmarshal(res.body, out); err != nil {
+					return finish(&APIError{Err: fmt.Errorf("decode response: %w", err)})
+				}
+			}
+			meta.Duration = time.Since(start)
+			return meta, nil
+		}
+
+		e := &APIError{}
+		var retryable, provablyNotSent, honourRetryAfter bool
+		var wait time.Duration
+		switch {
+		case res.err != nil && ctx.Err() != nil:
+			// The caller gave up; the transport error only says so.
+			c.logAttempt(ctx, method, route, attempt, res, 0, ctx.Err().Error())
+			if last == nil {
+				last = e
+			}
+			return finish(withCause(last, ctx.Err()))
+		case res.err != nil:
+			e.Err = res.err
+			if res.timedOut {
+				e.Err = fmt.Errorf("attempt timed out after %s: %w", c.attemptTimeout, res.err)
+			}
+			retryable = res.timedOut || retryableTransport(res.err)
+			provablyNotSent = res.status == 0 && notSent(res.err)
+		default:
+			e.fillFromBody(res.body)
+			e.Message = redact(e.Message, c.token)
+			e.Body = redact(e.Body, c.token)
+			retryable = retryableStatus(res.status)
+			provablyNotSent = res.status == http.StatusTooManyRequests
+			if retryable {
+				if ra, ok := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); ok {
+					wait, honourRetryAfter = min(ra, c.maxRetryAfter), true
+				}
+			}
+		}
+		e.Retryable = retryable
+
+		retry := retryable && attempt < c.maxAttempts && (method != http.MethodPost || provablyNotSent)
+		if retry && res.status != http.StatusTooManyRequests && !c.pacer.takeRetry() {
+			retry = false
+			e = withCause(e, ErrRetryBudgetExhausted)
+		}
+		if !retry {
+			c.logAttempt(ctx, method, route, attempt, res, 0, errText(e))
+			return finish(e)
+		}
+		if !honourRetryAfter {
+			wait = c.backoff(attempt)
+		}
+		c.logAttempt(ctx, method, route, attempt, res, wait, errText(e))
+		c.pacer.retries.Add(1)
+		last = e
+		if honourRetryAfter {
+			// Retry-After speaks for the server: hold every request, not only
+			// this one. pacer.wait at the top of the loop does the waiting.
+			c.pacer.pauseUntil(c.pacer.now().Add(wait))
+		} else if err := c.sleep(ctx, wait); err != nil {
+			return finish(withCause(e, err))
+		}
+	}
+}
+
+// attempt performs one HTTP exchange under its own timeout. The pacer wait
+// happens before, on the caller's context.
+func (c *Client) attempt(ctx context.Context, method, target string, payload []byte) attemptResult {
+	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, method, target, body)
+	if err != nil {
+		return attemptResult{err: fmt.Errorf("build request: %w", err)}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.workspaceID != "" {
+		req.Header.Set("Seam-Workspace", c.workspaceID)
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	timedOut := func(err error) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		var ne net.Error
+		return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // drop the repeated method and URL
+		}
+		return attemptResult{err: err, timedOut: timedOut(err)}
+	}
+	defer resp.Body.Close()
+	res := attemptResult{
+		status:    resp.StatusCode,
+		header:    resp.Header,
+		requestID: resp.Header.Get(requestIDHeader),
+	}
+	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		res.err = fmt.Errorf("read %d response: %w", resp.StatusCode, err)
+		res.timedOut = timedOut(err)
+	}
+	return res
+}
+
+// backoff is the full-jitter exponential backoff before retry number n
+// (n = 1 after the first attempt): random in [0, min(max, base*2^(n-1))).
+func (c *Client) backoff(n int) time.Duration {
+	ceiling := c.baseBackoff
+	for i := 1; i < n && ceiling < c.maxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, c.maxBackoff)
+	return time.Duration(c.rand() * float64(ceiling))
+}
+
+// logAttempt writes the one debug line per attempt. It never logs headers.
+func (c *Client) logAttempt(ctx context.Context, method, route string, attempt int, res attemptResult, wait time.Duration, errText string) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", method),
+		slog.String("route", route),
+		slog.Int("status", res.status),
+		slog.String("request_id", res.requestID),
+		slog.Int("attempt", attempt),
+		slog.Duration("wait", wait),
+	}
+	if errText != "" {
+		attrs = append(attrs, slog.String("error", errText))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "seam request", attrs...)
+}
+
+// errText is the short description of a failed attempt for the log line.
+func errText(e *APIError) string {
+	switch {
+	case e.Type != "":
+		return e.Type
+	case e.Err != nil:
+		return e.Err.Error()
+	}
+	return ""
+}
