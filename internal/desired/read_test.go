@@ -1,0 +1,586 @@
+package desired
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// prob is an expected problem: its line, column and a substring of its
+// message.
+type prob struct {
+	line int
+	col  string
+	msg  string
+}
+
+const name = "in.csv"
+
+// r builds an expected row of the file "in.csv".
+func r(line int, set func(*Row)) Row {
+	row := Row{File: name, Line: line}
+	set(&row)
+	return row
+}
+
+type readCase struct {
+	name    string
+	in      string
+	rows    []Row
+	errs    []prob
+	warns   []prob
+	columns []string // checked when not nil
+	ignored []string
+}
+
+var readCases = []readCase{
+	{
+		name: "plain LF file",
+		in:   "acs_system_id,email,access_group,full_name\nsys1,ann@example.com,Lobby,Ann Lee\nsys1,bob@example.com,Floor 2,Bob\n",
+		rows: []Row{
+			r(2, func(r *Row) { r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "ann@example.com", "Lobby", "Ann Lee" }),
+			r(3, func(r *Row) { r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "bob@example.com", "Floor 2", "Bob" }),
+		},
+		columns: []string{"acs_system_id", "email", "access_group", "full_name"},
+	},
+	{
+		name: "every known column is mapped to its field",
+		in: "acs_system_id,acs_system,acs_user_id,user_identity_id,email,phone_number,acs_access_group_id,access_group,full_name\n" +
+			"s1,Harbor Tower,u1,id1,Ann@Example.com,+15550100,g1,Lobby,Ann Lee\n",
+		rows: []Row{r(2, func(r *Row) {
+			*r = Row{File: name, Line: 2, SystemID: "s1", SystemName: "Harbor Tower", AcsUserID: "u1", UserIdentityID: "id1",
+				Email: "Ann@Example.com", Phone: "+15550100", GroupID: "g1", GroupName: "Lobby", FullName: "Ann Lee"}
+		})},
+	},
+	{
+		name: "BOM and CRLF are accepted",
+		in:   "\xEF\xBB\xBFemail,access_group\r\nann@example.com,Lobby\r\nbob@example.com,Lobby\r\n",
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" }),
+			r(3, func(r *Row) { r.Email, r.GroupName = "bob@example.com", "Lobby" }),
+		},
+		columns: []string{"email", "access_group"},
+	},
+	{
+		name: "no final newline",
+		in:   "email,access_group\nann@example.com,Lobby",
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "quoted multi-line field keeps later line numbers right",
+		in: "email,access_group,full_name\n" +
+			"ann@example.com,Lobby,\"Ann\nLee\"\n" + // lines 2-3
+			"bob@example.com,\"Floor, 2\",\"Bob \"\"B\"\" Ray\"\n" + // line 4
+			"not-an-email,Lobby,\"C\r\n\r\nD\"\n" + // lines 5-7
+			"dan@example.com,Lobby,Dan\n", // line 8
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "ann@example.com", "Lobby", "Ann\nLee" }),
+			r(4, func(r *Row) { r.Email, r.GroupName, r.FullName = "bob@example.com", "Floor, 2", `Bob "B" Ray` }),
+			r(8, func(r *Row) { r.Email, r.GroupName, r.FullName = "dan@example.com", "Lobby", "Dan" }),
+		},
+		errs: []prob{{5, "email", `malformed email "not-an-email": no @`}},
+	},
+	{
+		name: "header case and spaces are normalized, values trimmed",
+		in:   " EMAIL ,Access_Group\t, Full_Name\n  ann@Example.com  , \"  Lobby \",  Ann  \n",
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "ann@Example.com", "Lobby", "Ann" })},
+		columns: []string{"email", "access_group", "full_name"},
+	},
+	{
+		name: "header after blank lines is found on its line",
+		in:   "\n\nemail,access_group\n\nann@example.com,Lobby\n",
+		rows: []Row{r(5, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "extra columns are ignored and reported once",
+		in:   "department,email,access_group,Department,site\nSales,ann@example.com,Lobby,x,A\nIT,bob@example.com,Lobby,y,B\n",
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" }),
+			r(3, func(r *Row) { r.Email, r.GroupName = "bob@example.com", "Lobby" }),
+		},
+		warns: []prob{
+			{1, "department", "ignored: not a known column"},
+			{1, "site", "ignored: not a known column"},
+		},
+		ignored: []string{"department", "site"},
+	},
+	{
+		name:  "unnamed column is ignored with a warning",
+		in:    "email,access_group,\nann@example.com,Lobby,x\n",
+		rows:  []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		warns: []prob{{1, "", "header column 3 has no name"}},
+	},
+	{
+		name: "missing user column",
+		in:   "access_group,full_name\nLobby,Ann\n",
+		errs: []prob{{1, "", "no user column: the header needs one of acs_user_id, user_identity_id, email, phone_number"}},
+		rows: []Row{r(2, func(r *Row) { r.GroupName, r.FullName = "Lobby", "Ann" })},
+	},
+	{
+		name: "missing group column",
+		in:   "email,full_name\nann@example.com,Ann\n",
+		errs: []prob{{1, "", "no group column: the header needs one of acs_access_group_id, access_group"}},
+		rows: []Row{r(2, func(r *Row) { r.Email, r.FullName = "ann@example.com", "Ann" })},
+	},
+	{
+		name:    "header with no known column",
+		in:      "ann@example.com,Lobby\nbob@example.com,Lobby\n",
+		errs:    []prob{{1, "", "the header names no known column (is the first line a header?)"}},
+		warns:   []prob{{1, "ann@example.com", "ignored"}, {1, "lobby", "ignored"}},
+		ignored: []string{"ann@example.com", "lobby"},
+	},
+	{
+		name: "duplicate header column",
+		in:   "email,access_group,Email\nann@example.com,Lobby,bob@example.com\n",
+		errs: []prob{{1, "email", "duplicate column: columns 1 and 3 have the same name"}},
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "typo in a header gets a hint",
+		in:   "emial,acces_group,phone_number\nann@example.com,Lobby,+1555\n",
+		errs: []prob{
+			{1, "emial", "unknown column: did you mean email?"},
+			{1, "acces_group", "unknown column: did you mean access_group?"},
+			{1, "", "no group column"},
+		},
+		rows: []Row{r(2, func(r *Row) { r.Phone = "+1555" })},
+	},
+	{
+		name:    "near name of a column that is present is only ignored",
+		in:      "email,emails,access_group\nann@example.com,a@x.org;b@x.org,Lobby\n",
+		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		warns:   []prob{{1, "emails", "ignored: not a known column (close to email, which is also present)"}},
+		ignored: []string{"emails"},
+	},
+	{
+		name: "empty file",
+		in:   "",
+		errs: []prob{{1, "", "empty file: no header row"}},
+	},
+	{
+		name: "BOM only",
+		in:   "\xEF\xBB\xBF",
+		errs: []prob{{1, "", "empty file: no header row"}},
+	},
+	{
+		name: "blank lines only",
+		in:   "\r\n\n\n",
+		errs: []prob{{1, "", "empty file: no header row"}},
+	},
+	{
+		name: "header and no rows",
+		in:   "email,access_group\r\n",
+		errs: []prob{{1, "", "the file has a header but no rows"}},
+	},
+	{
+		name:  "header and only empty rows",
+		in:    "email,access_group\n,\n \" \", \n",
+		errs:  []prob{{1, "", "the file has a header but only empty rows"}},
+		warns: []prob{{2, "", "no value in any known column: row skipped"}, {3, "", "no value in any known column: row skipped"}},
+	},
+	{
+		name: "empty rows between rows are skipped",
+		in:   "email,access_group,department\nann@example.com,Lobby,\n,,\n",
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		warns: []prob{
+			{1, "department", "ignored"},
+			{3, "", "no value in any known column: row skipped"},
+		},
+		ignored: []string{"department"},
+	},
+	{
+		name: "wrong field count",
+		in:   "email,access_group\nann@example.com\nbob@example.com,Lobby,x,y,z\n\"c@example.com\nx\",Lobby,\ndan@example.com,Lobby\n",
+		errs: []prob{
+			{2, "", "wrong number of fields: 1, the header has 2"},
+			{3, "", "wrong number of fields: 5, the header has 2"},
+			{4, "", "wrong number of fields: 3, the header has 2"},
+		},
+		rows: []Row{r(6, func(r *Row) { r.Email, r.GroupName = "dan@example.com", "Lobby" })},
+	},
+	{
+		name: "bare quote in an unquoted field",
+		in:   "email,access_group\nann@example.com,Lob\"by\nbob@example.com,Lobby\n",
+		errs: []prob{{2, "", `unbalanced quote: " inside a field that is not quoted (line 2, byte 20)`}},
+		rows: []Row{r(3, func(r *Row) { r.Email, r.GroupName = "bob@example.com", "Lobby" })},
+	},
+	{
+		name: "text after a closing quote",
+		in:   "email,access_group\nann@example.com,\"Lobby\"x\nbob@example.com,Lobby\n",
+		errs: []prob{{2, "", `unbalanced quote: extraneous or missing " in a quoted field starting on this line (found at line 2`}},
+		rows: []Row{r(3, func(r *Row) { r.Email, r.GroupName = "bob@example.com", "Lobby" })},
+	},
+	{
+		name: "quote never closed swallows the rest",
+		in:   "email,access_group\nann@example.com,Lobby\nbob@example.com,\"Lobby\ncat@example.com,Lobby\n",
+		errs: []prob{{3, "", `unbalanced quote: extraneous or missing " in a quoted field starting on this line (found at line 4`}},
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "malformed emails",
+		in: "email,access_group\n" +
+			"ann.example.com,Lobby\n" +
+			"ann@@example.com,Lobby\n" +
+			"@example.com,Lobby\n" +
+			"ann@,Lobby\n" +
+			"Ann <ann@example.com>,Lobby\n" +
+			"ann@localhost,Lobby\n" +
+			"ann@example..com,Lobby\n" +
+			".ann@example.com,Lobby\n" +
+			"ann@ex ample.com,Lobby\n" +
+			"ann;bob@example.com,Lobby\n" +
+			"ann+tag@sub.example.co.uk,Lobby\n",
+		errs: []prob{
+			{2, "email", "no @"},
+			{3, "email", "more than one @"},
+			{4, "email", "nothing before @"},
+			{5, "email", "nothing after @"},
+			{6, "email", "contains white space"},
+			{7, "email", "domain has no dot"},
+			{8, "email", "empty part in domain"},
+			{9, "email", "misplaced dot before @"},
+			{10, "email", "contains white space"},
+			{11, "email", `contains ';'`},
+		},
+		rows: []Row{r(12, func(r *Row) { r.Email, r.GroupName = "ann+tag@sub.example.co.uk", "Lobby" })},
+	},
+	{
+		name: "row without a user or a group value",
+		in:   "acs_user_id,email,acs_access_group_id,access_group,full_name\n,,g1,,Ann\nu1,,,,Bob\n,,,,Cat\n",
+		errs: []prob{
+			{2, "", "no user: fill one of acs_user_id, email"},
+			{3, "", "no group: fill acs_access_group_id or access_group"},
+			{4, "", "no user"},
+			{4, "", "no group"},
+		},
+	},
+	{
+		name: "duplicate rows are kept once with a warning",
+		in: "email,access_group\nann@example.com,Lobby\nbob@example.com,Lobby\n" +
+			"ANN@example.com , Lobby\nann@example.com,lobby\nann@example.com,Lobby\n",
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" }),
+			r(3, func(r *Row) { r.Email, r.GroupName = "bob@example.com", "Lobby" }),
+			r(5, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "lobby" }),
+		},
+		warns: []prob{
+			{4, "", "duplicate of line 2: kept once"},
+			{6, "", "duplicate of line 2: kept once"},
+		},
+	},
+	{
+		name: "same email with two acs_user_ids in one system",
+		in: "acs_system_id,acs_user_id,email,access_group\n" +
+			"s1,u1,ann@example.com,Lobby\n" +
+			"s1,,ann@example.com,Floor 2\n" +
+			"s2,u9,ann@example.com,Lobby\n" + // another system: another ACS user
+			"s1,u2,Ann@Example.com,Floor 3\n",
+		errs: []prob{{5, "acs_user_id", `email "Ann@Example.com" has acs_user_id "u2" here but "u1" on line 2: they name different people`}},
+		rows: []Row{
+			r(2, func(r *Row) { r.SystemID, r.AcsUserID, r.Email, r.GroupName = "s1", "u1", "ann@example.com", "Lobby" }),
+			r(3, func(r *Row) { r.SystemID, r.Email, r.GroupName = "s1", "ann@example.com", "Floor 2" }),
+			r(4, func(r *Row) { r.SystemID, r.AcsUserID, r.Email, r.GroupName = "s2", "u9", "ann@example.com", "Lobby" }),
+			r(5, func(r *Row) { r.SystemID, r.AcsUserID, r.Email, r.GroupName = "s1", "u2", "Ann@Example.com", "Floor 3" }),
+		},
+	},
+	{
+		name: "same acs_user_id with two emails",
+		in: "acs_user_id,email,phone_number,access_group\n" +
+			"u1,ann@example.com,+1 (555) 010-0100,Lobby\n" +
+			"u1,ANN@example.com,+15550100100,Floor 2\n" + // same person, written differently
+			"u1,bob@example.com,,Floor 3\n" +
+			"u1,,+15550100199,Floor 4\n",
+		errs: []prob{
+			{4, "email", `acs_user_id "u1" has email "bob@example.com" here but "ann@example.com" on line 2`},
+			{5, "phone_number", `acs_user_id "u1" has phone_number "+15550100199" here but "+1 (555) 010-0100" on line 2`},
+		},
+		rows: []Row{
+			r(2, func(r *Row) { r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ann@example.com", "+1 (555) 010-0100", "Lobby" }),
+			r(3, func(r *Row) { r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ANN@example.com", "+15550100100", "Floor 2" }),
+			r(4, func(r *Row) { r.AcsUserID, r.Email, r.GroupName = "u1", "bob@example.com", "Floor 3" }),
+			r(5, func(r *Row) { r.AcsUserID, r.Phone, r.GroupName = "u1", "+15550100199", "Floor 4" }),
+		},
+	},
+	{
+		name: "same user identity with two acs users is fine, same acs user with two identities is not",
+		in: "acs_system,acs_user_id,user_identity_id,access_group\n" +
+			"A,u1,id1,Lobby\n" +
+			"B,u2,id1,Lobby\n" +
+			"A,u1,id2,Floor 2\n",
+		errs: []prob{{4, "user_identity_id", `acs_user_id "u1" has user_identity_id "id2" here but "id1" on line 2`}},
+		rows: []Row{
+			r(2, func(r *Row) { r.SystemName, r.AcsUserID, r.UserIdentityID, r.GroupName = "A", "u1", "id1", "Lobby" }),
+			r(3, func(r *Row) { r.SystemName, r.AcsUserID, r.UserIdentityID, r.GroupName = "B", "u2", "id1", "Lobby" }),
+			r(4, func(r *Row) { r.SystemName, r.AcsUserID, r.UserIdentityID, r.GroupName = "A", "u1", "id2", "Floor 2" }),
+		},
+	},
+	{
+		name: "problems from header and rows are all reported in line order",
+		in:   "emial,email,access_group,acs_access_group_id,access_group\nbad,x,y,z,w\n,ann@example.com,,,\n",
+		errs: []prob{
+			{1, "access_group", "duplicate column: columns 3 and 5"},
+			{2, "email", "malformed email"},
+			{3, "", "no group"},
+		},
+		warns:   []prob{{1, "emial", "ignored: not a known column (close to email, which is also present)"}},
+		ignored: []string{"emial"},
+	},
+}
+
+func TestRead(t *testing.T) {
+	for _, tc := range readCases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Read(name, strings.NewReader(tc.in), Options{})
+			if f == nil {
+				t.Fatalf("Read returned no File (err %v)", err)
+			}
+			var got []*RowError
+			if err != nil {
+				var errs *Errors
+				if !errors.As(err, &errs) {
+					t.Fatalf("error %v (%T) is not *Errors", err, err)
+				}
+				got = errs.Problems
+			}
+			checkProblems(t, "error", derefAll(got), tc.errs)
+			checkProblems(t, "warning", f.Warnings, tc.warns)
+			if diff := cmp.Diff(tc.rows, f.Rows); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			if tc.columns != nil {
+				if diff := cmp.Diff(tc.columns, f.Columns); diff != "" {
+					t.Errorf("columns (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(tc.ignored, f.Ignored); diff != "" {
+				t.Errorf("ignored (-want +got):\n%s", diff)
+			}
+			sum := sha256.Sum256([]byte(tc.in))
+			if f.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("SHA256 = %s, want the hash of the raw input", f.SHA256)
+			}
+		})
+	}
+}
+
+func derefAll(ps []*RowError) []RowError {
+	out := make([]RowError, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
+	return out
+}
+
+// checkProblems asserts that got has exactly the problems of want, in order.
+func checkProblems(t *testing.T, kind string, got []RowError, want []prob) {
+	t.Helper()
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(got); i++ {
+		g, w := got[i], want[i]
+		ok = g.File == name && g.Line == w.line && g.Column == w.col && strings.Contains(g.Msg, w.msg)
+	}
+	if !ok {
+		var b strings.Builder
+		for _, g := range got {
+			fmt.Fprintf(&b, "\n  %s (line %d, column %q)", g.Error(), g.Line, g.Column)
+		}
+		t.Errorf("%ss: got %d:%s\nwant %d: %+v", kind, len(got), b.String(), len(want), want)
+	}
+}
+
+func TestRowErrorFormat(t *testing.T) {
+	for _, tc := range []struct {
+		e    RowError
+		want string
+	}{
+		{RowError{File: "a.csv", Line: 3, Column: "email", Msg: "malformed email"}, "a.csv:3: column email: malformed email"},
+		{RowError{File: "a.csv", Line: 1, Msg: "empty file: no header row"}, "a.csv:1: empty file: no header row"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestManyProblemsShowFiftyAndACount(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("email,access_group\n")
+	for i := range 60 {
+		fmt.Fprintf(&in, "user%d,Lobby\n", i)
+	}
+	_, err := Read(name, strings.NewReader(in.String()), Options{})
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err = %v, want *Errors", err)
+	}
+	if errs.Len() != 60 || len(errs.Problems) != 60 {
+		t.Fatalf("Len() = %d, kept %d, want 60 and 60", errs.Len(), len(errs.Problems))
+	}
+	lines := strings.Split(errs.Error(), "\n")
+	if len(lines) != 51 {
+		t.Fatalf("Error() has %d lines, want 51:\n%s", len(lines), errs.Error())
+	}
+	if lines[0] != `in.csv:2: column email: malformed email "user0": no @` {
+		t.Errorf("first line = %q", lines[0])
+	}
+	if lines[49] != `in.csv:51: column email: malformed email "user49": no @` {
+		t.Errorf("50th line = %q", lines[49])
+	}
+	if lines[50] != "... and 10 more problems" {
+		t.Errorf("last line = %q, want %q", lines[50], "... and 10 more problems")
+	}
+	// errors.As also reaches the first problem itself.
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 2 {
+		t.Errorf("errors.As(*RowError) = %v", re)
+	}
+}
+
+func TestProblemLimits(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("email,access_group\n")
+	for i := range 30 {
+		fmt.Fprintf(&in, "user%d,Lobby\nok@example.com,Lobby\n", i)
+	}
+	f, err := Read(name, strings.NewReader(in.String()), Options{MaxErrors: 3, MaxProblems: 10})
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err = %v, want *Errors", err)
+	}
+	if len(errs.Problems) != 10 || errs.Omitted != 20 || errs.Len() != 30 {
+		t.Errorf("kept %d, omitted %d, len %d; want 10, 20, 30", len(errs.Problems), errs.Omitted, errs.Len())
+	}
+	want := "in.csv:2: column email: malformed email \"user0\": no @\n" +
+		"in.csv:4: column email: malformed email \"user1\": no @\n" +
+		"in.csv:6: column email: malformed email \"user2\": no @\n" +
+		"... and 27 more problems"
+	if got := errs.Error(); got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	if len(f.Warnings) != 10 || f.WarningsOmitted != 19 {
+		t.Errorf("warnings kept %d, omitted %d; want 10, 19", len(f.Warnings), f.WarningsOmitted)
+	}
+	if len(f.Rows) != 1 {
+		t.Errorf("rows = %d, want 1", len(f.Rows))
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(path, []byte("email,access_group\nann@example.com,Lobby\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFile(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Row{{File: path, Line: 2, Email: "ann@example.com", GroupName: "Lobby"}}
+	if diff := cmp.Diff(want, f.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "missing.csv"), Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: err = %v, want fs.ErrNotExist", err)
+	}
+}
+
+// failingReader returns some bytes, then an error.
+type failingReader struct{ done bool }
+
+var errDisk = errors.New("disk on fire")
+
+func (fr *failingReader) Read(p []byte) (int, error) {
+	if fr.done {
+		return 0, errDisk
+	}
+	fr.done = true
+	return copy(p, "email,access_group\nann@example.com,Lobby\n"), nil
+}
+
+func TestReadErrorIsNotAProblem(t *testing.T) {
+	_, err := Read(name, &failingReader{}, Options{})
+	var errs *Errors
+	if !errors.Is(err, errDisk) || errors.As(err, &errs) {
+		t.Errorf("err = %v, want a wrapped read error, not *Errors", err)
+	}
+}
+
+func TestLargeFilePresize(t *testing.T) {
+	// More rows than presizeAfter, with the size known from strings.Reader:
+	// every row must still be read, in order, with its line.
+	var in strings.Builder
+	in.WriteString("acs_system_id,email,access_group\n")
+	const n = 3000
+	for i := range n {
+		fmt.Fprintf(&in, "sys1,user%d@example.com,Group %d\n", i, i%7)
+	}
+	f, err := Read(name, strings.NewReader(in.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != n {
+		t.Fatalf("rows = %d, want %d", len(f.Rows), n)
+	}
+	for i, row := range f.Rows {
+		if row.Line != i+2 || row.Email != fmt.Sprintf("user%d@example.com", i) {
+			t.Fatalf("row %d = %+v", i, row)
+		}
+	}
+	// Group names are interned: equal values share one copy.
+	if a, b := f.Rows[0].GroupName, f.Rows[7].GroupName; a != b || &[]byte(a)[0] == nil {
+		t.Fatalf("group names differ: %q %q", a, b)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"email", "email", 0},
+		{"emial", "email", 1},
+		{"mail", "email", 1},
+		{"e-mail", "email", 1},
+		{"acces_group", "access_group", 1},
+		{"acs_systemid", "acs_system_id", 1},
+		{"department", "email", 8},
+		{"", "abc", 3},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestCaseFoldHash(t *testing.T) {
+	// Strings equal under strings.EqualFold must hash alike.
+	for _, pair := range [][2]string{
+		{"ann@example.com", "ANN@EXAMPLE.COM"},
+		{"kelvin@x.org", "\u212Aelvin@x.org"}, // Kelvin sign
+		{"straße@x.de", "STRAßE@X.DE"},
+		{"ſam@x.org", "SAM@x.org"}, // long s
+	} {
+		if !strings.EqualFold(pair[0], pair[1]) {
+			t.Fatalf("test pair %q is not EqualFold", pair)
+		}
+		rd := &reader{}
+		rd.h.SetSeed(maphash.MakeSeed())
+		rd.h.Reset()
+		writeFold(&rd.h, pair[0])
+		a := rd.h.Sum64()
+		rd.h.Reset()
+		writeFold(&rd.h, pair[1])
+		if b := rd.h.Sum64(); a != b {
+			t.Errorf("%q and %q hash differently", pair[0], pair[1])
+		}
+	}
+}
