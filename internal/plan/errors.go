@@ -1,0 +1,108 @@
+package plan
+
+import (
+	"strconv"
+	"strings"
+)
+
+// RowError is a CSV row that failed to resolve against the live state.
+type RowError struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Column names the CSV column at fault (e.g. "access_group"), or is
+	// empty when the row as a whole is.
+	Column string `json:"column,omitempty"`
+	// Msg says what is wrong; Hint, when set, how to fix it (e.g. "did you
+	// mean 'Floor 2'?"). A CLI may print them on separate lines.
+	Msg  string `json:"message"`
+	Hint string `json:"hint,omitempty"`
+}
+
+// Error renders the error as "FILE:LINE: MSG; HINT".
+func (e *RowError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(e.Line))
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+// Errors collects every row that failed to resolve, in input order.
+type Errors struct {
+	Rows []*RowError
+}
+
+// Error renders one row error per line.
+func (e *Errors) Error() string {
+	lines := make([]string, len(e.Rows))
+	for i, r := range e.Rows {
+		lines[i] = r.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the row errors, so that errors.As finds a *RowError.
+func (e *Errors) Unwrap() []error {
+	errs := make([]error, len(e.Rows))
+	for i, r := range e.Rows {
+		errs[i] = r
+	}
+	return errs
+}
+
+// GuardKind names a safety guard.
+type GuardKind string
+
+const (
+	// GuardMaxRemovals trips when a plan removes more memberships than
+	// Options.MaxRemovals allows.
+	GuardMaxRemovals GuardKind = "max_removals"
+	// GuardEmptyGroup trips when a plan leaves an in-scope group that has
+	// members with none.
+	GuardEmptyGroup GuardKind = "empty_group"
+	// GuardEmptyInput trips when the input has no usable row.
+	GuardEmptyInput GuardKind = "empty_input"
+)
+
+// Guard is one tripped safety guard, with the figures behind it.
+type Guard struct {
+	Kind GuardKind `json:"kind"`
+	// Message names the figures and the flag that overrides the guard.
+	Message string `json:"message"`
+	// Flag is the command-line flag that overrides the guard.
+	Flag string `json:"flag"`
+
+	// For GuardMaxRemovals.
+	Removals int    `json:"removals,omitempty"`
+	Limit    string `json:"limit,omitempty"`
+	InScope  int    `json:"in_scope,omitempty"`
+	Allowed  int    `json:"allowed,omitempty"`
+
+	// For GuardEmptyGroup.
+	SystemID   string `json:"acs_system_id,omitempty"`
+	SystemName string `json:"system_name,omitempty"`
+	GroupID    string `json:"acs_access_group_id,omitempty"`
+	GroupName  string `json:"group_name,omitempty"`
+	Members    int    `json:"members,omitempty"`
+}
+
+// GuardError is a plan refused by its guards. The executor must not apply
+// the plan, and must not retry.
+type GuardError struct {
+	Guards []Guard
+}
+
+// Error renders one guard message per line.
+func (e *GuardError) Error() string {
+	lines := make([]string, len(e.Guards))
+	for i, g := range e.Guards {
+		lines[i] = g.Message
+	}
+	return strings.Join(lines, "\n")
+}

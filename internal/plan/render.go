@@ -1,0 +1,111 @@
+package plan
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"io"
+	"strconv"
+)
+
+// WriteText writes the plan for a person: per system and group, a "+" line
+// per add, a "-" line per remove and a "~" line per held removal, each with
+// the person, the id sent to Seam and the reason; then the unresolved rows,
+// the tripped guards, and a last line such as
+//
+//	Plan: 12 to add, 3 to remove, 140 unchanged, 2 unresolved.
+//
+// Groups without changes are not listed.
+func (p *Plan) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	byGroup := map[string][]*Operation{}
+	for i := range p.Operations {
+		op := &p.Operations[i]
+		byGroup[op.GroupID] = append(byGroup[op.GroupID], op)
+	}
+	for i := range p.Held {
+		op := &p.Held[i]
+		byGroup[op.GroupID] = append(byGroup[op.GroupID], op)
+	}
+	lastSys := "\x00"
+	for _, g := range p.Groups {
+		ops := byGroup[g.GroupID]
+		if len(ops) == 0 {
+			continue
+		}
+		if g.SystemID != lastSys {
+			if lastSys != "\x00" {
+				bw.WriteString("\n")
+			}
+			lastSys = g.SystemID
+			bw.WriteString(cmp.Or(g.SystemName, g.SystemID) + " (" + g.SystemID + ")\n")
+		}
+		bw.WriteString("  " + g.GroupName + " (" + g.GroupID + "): " + plural(g.Current, "member", "members") +
+			", +" + strconv.Itoa(g.Add) + " -" + strconv.Itoa(g.Remove) + ", " + strconv.Itoa(g.Final) + " after\n")
+		for _, op := range ops {
+			sign := "-"
+			switch op.Action {
+			case ActionAdd:
+				sign = "+"
+			case ActionHold:
+				sign = "~"
+			}
+			id := "acs_user_id=" + op.AcsUserID
+			if op.Via == ViaUserIdentityID {
+				id = "user_identity_id=" + op.UserIdentityID
+			}
+			bw.WriteString("    " + sign + " " + who(op) + "  " + id + "  " + op.Reason + "\n")
+		}
+	}
+	if len(p.Operations)+len(p.Held) > 0 {
+		bw.WriteString("\n")
+	}
+	if len(p.Unresolved) > 0 {
+		if p.Blocked {
+			bw.WriteString("Unresolved rows (nothing planned: fix them or pass --skip-unresolved):\n")
+		} else {
+			bw.WriteString("Unresolved rows (skipped):\n")
+		}
+		for i := range p.Unresolved {
+			bw.WriteString("  " + p.Unresolved[i].Error() + "\n")
+		}
+		bw.WriteString("\n")
+	}
+	if len(p.Guards) > 0 {
+		bw.WriteString("Guards tripped (the plan will not be applied):\n")
+		for _, g := range p.Guards {
+			bw.WriteString("  " + g.Message + "\n")
+		}
+		bw.WriteString("\n")
+	}
+	if p.Totals.Held > 0 {
+		bw.WriteString("Held: " + plural(p.Totals.Held, "membership", "memberships") + " not removed because an unresolved row may refer to them.\n")
+	}
+	bw.WriteString("Plan: " + strconv.Itoa(p.Totals.Add) + " to add, " + strconv.Itoa(p.Totals.Remove) + " to remove, " +
+		strconv.Itoa(p.Totals.Unchanged) + " unchanged, " + strconv.Itoa(p.Totals.Unresolved) + " unresolved.\n")
+	return bw.Flush()
+}
+
+// who names an operation's person: "Name <email>", the email, the name, or
+// the ACS user id.
+func who(op *Operation) string {
+	switch {
+	case op.FullName != "" && op.Email != "":
+		return op.FullName + " <" + op.Email + ">"
+	case op.Email != "":
+		return op.Email
+	case op.FullName != "":
+		return op.FullName
+	}
+	return cmp.Or(op.AcsUserID, op.UserIdentityID)
+}
+
+// WriteJSON writes the plan as indented JSON: the Plan struct with its json
+// tags (options, blocked, operations, unresolved, held, groups, guards,
+// summary). Lists are never null.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
