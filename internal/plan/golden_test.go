@@ -1,0 +1,123 @@
+package plan
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// ht returns a Harbor Tower row.
+func ht(line int, kv ...string) desired.Row {
+	return row(line, append([]string{colSystemName, "Harbor Tower"}, kv...)...)
+}
+
+// baseRows: Ann stays in Lobby, Cat is added to Lobby and stays in Floor 2;
+// Bob and Eve are extra in Lobby.
+func baseRows() []desired.Row {
+	return []desired.Row{
+		ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
+		ht(3, colGroupName, "Lobby", colAcsUserID, "u_cat"),
+		ht(4, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+	}
+}
+
+var all = Limit{Value: 100, Kind: LimitPercent}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []desired.Row
+		opts Options
+	}{
+		{"sync_groups", baseRows(), Options{MaxRemovals: all}},
+		{"add_only", baseRows(), Options{Mode: ModeAddOnly}},
+		{"remove_only", baseRows(), Options{Mode: ModeRemoveOnly, MaxRemovals: all}},
+		{"scope_systems_guard_empty_group", baseRows(), Options{Scope: ScopeSystems, MaxRemovals: all}},
+		{"scope_systems_allowed", baseRows(), Options{Scope: ScopeSystems, MaxRemovals: all, AllowEmptyGroups: true}},
+		{"scope_systems_by_option", []desired.Row{
+			row(2, colGroupID, "ag_rc_lobby", colEmail, "ann@x.com"),
+		}, Options{Scope: ScopeSystems, Systems: []string{"Riverside Campus"}, MaxRemovals: all, AllowEmptyGroups: true}},
+		{"guard_max_removals_count", baseRows(), Options{MaxRemovals: Limit{Value: 1, Kind: LimitCount}}},
+		{"guard_max_removals_count_ok", baseRows(), Options{MaxRemovals: Limit{Value: 2, Kind: LimitCount}}},
+		{"guard_max_removals_percent", baseRows(), Options{}},
+		{"guard_max_removals_percent_ok", baseRows(), Options{MaxRemovals: Limit{Value: 50, Kind: LimitPercent}}},
+		{"guard_empty_group", []desired.Row{
+			ht(2, colGroupName, "Floor 2", colEmail, "ann@x.com"),
+			ht(3, colGroupName, "Floor 2", colIdentityID, "ui_fay"),
+		}, Options{Mode: ModeRemoveOnly, MaxRemovals: all}},
+		{"guard_empty_input", nil, Options{Scope: ScopeSystems, Systems: []string{"sys_rc"}}},
+		{"guard_empty_input_allowed", nil, Options{Scope: ScopeSystems, Systems: []string{"sys_rc"}, AllowEmptyGroups: true, MaxRemovals: all}},
+		{"add_by_identity", []desired.Row{
+			row(2, colSystemName, "Riverside Campus", colGroupName, "Lab", colEmail, "gus@x.com"),
+			row(3, colSystemName, "Riverside Campus", colGroupName, "Lab", colEmail, "GUS@x.com"),
+			row(4, colSystemName, "Riverside Campus", colGroupName, "Lab", colIdentityID, "ui_fay", colEmail, "fay@x.com"),
+			row(5, colSystemName, "Riverside Campus", colGroupName, "Lab", colPhone, "+1 555 0109"),
+			row(6, colSystemName, "Riverside Campus", colGroupName, "Lab", colAcsUserID, "u_rc_bob"),
+			ht(7, colGroupName, "Floor 2", colIdentityID, "ui_ian"),
+			ht(8, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+		}, Options{MaxRemovals: all}},
+		{"skip_unresolved", []desired.Row{
+			ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
+			ht(3, colGroupName, "Lobby", colEmail, "eve@x.com"),
+			ht(4, colGroupName, "Flor 2", colEmail, "bob@x.com"),
+			ht(5, colGroupName, "Floor 2", colEmail, "nobody@x.com"),
+			ht(6, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+		}, Options{SkipUnresolved: true, MaxRemovals: all}},
+		{"unresolved_blocked", []desired.Row{
+			ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
+			ht(3, colGroupName, "Lobby", colEmail, "eve@x.com"),
+			ht(4, colGroupName, "Flor 2", colEmail, "bob@x.com"),
+		}, Options{}},
+		{"no_changes", []desired.Row{
+			ht(2, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+		}, Options{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compute(tt.rows, fixture(), tt.opts)
+			if p == nil {
+				t.Fatalf("Compute returned no plan: %v", err)
+			}
+			var text, js bytes.Buffer
+			if err := p.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if err != nil {
+				text.WriteString("\nerror:\n" + err.Error() + "\n")
+			}
+			if err := p.WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name+".txt.golden", text.Bytes())
+			golden(t, tt.name+".json.golden", js.Bytes())
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
