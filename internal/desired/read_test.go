@@ -47,8 +47,12 @@ var readCases = []readCase{
 		name: "plain LF file",
 		in:   "acs_system_id,email,access_group,full_name\nsys1,ann@example.com,Lobby,Ann Lee\nsys1,bob@example.com,Floor 2,Bob\n",
 		rows: []Row{
-			r(2, func(r *Row) { r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "ann@example.com", "Lobby", "Ann Lee" }),
-			r(3, func(r *Row) { r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "bob@example.com", "Floor 2", "Bob" }),
+			r(2, func(r *Row) {
+				r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "ann@example.com", "Lobby", "Ann Lee"
+			}),
+			r(3, func(r *Row) {
+				r.SystemID, r.Email, r.GroupName, r.FullName = "sys1", "bob@example.com", "Floor 2", "Bob"
+			}),
 		},
 		columns: []string{"acs_system_id", "email", "access_group", "full_name"},
 	},
@@ -90,9 +94,9 @@ var readCases = []readCase{
 		errs: []prob{{5, "email", `malformed email "not-an-email": no @`}},
 	},
 	{
-		name: "header case and spaces are normalized, values trimmed",
-		in:   " EMAIL ,Access_Group\t, Full_Name\n  ann@Example.com  , \"  Lobby \",  Ann  \n",
-		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "ann@Example.com", "Lobby", "Ann" })},
+		name:    "header case and spaces are normalized, values trimmed",
+		in:      " EMAIL ,Access_Group\t, Full_Name\n  ann@Example.com  , \"  Lobby \",  Ann  \n",
+		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "ann@Example.com", "Lobby", "Ann" })},
 		columns: []string{"email", "access_group", "full_name"},
 	},
 	{
@@ -304,8 +308,12 @@ var readCases = []readCase{
 			{5, "phone_number", `acs_user_id "u1" has phone_number "+15550100199" here but "+1 (555) 010-0100" on line 2`},
 		},
 		rows: []Row{
-			r(2, func(r *Row) { r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ann@example.com", "+1 (555) 010-0100", "Lobby" }),
-			r(3, func(r *Row) { r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ANN@example.com", "+15550100100", "Floor 2" }),
+			r(2, func(r *Row) {
+				r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ann@example.com", "+1 (555) 010-0100", "Lobby"
+			}),
+			r(3, func(r *Row) {
+				r.AcsUserID, r.Email, r.Phone, r.GroupName = "u1", "ANN@example.com", "+15550100100", "Floor 2"
+			}),
 			r(4, func(r *Row) { r.AcsUserID, r.Email, r.GroupName = "u1", "bob@example.com", "Floor 3" }),
 			r(5, func(r *Row) { r.AcsUserID, r.Phone, r.GroupName = "u1", "+15550100199", "Floor 4" }),
 		},

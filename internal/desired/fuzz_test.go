@@ -1,0 +1,65 @@
+package desired
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzRead checks that any input gives rows or problems, never a panic, and
+// that every problem is a *RowError located on a line of the input.
+func FuzzRead(f *testing.F) {
+	for _, tc := range readCases {
+		f.Add([]byte(tc.in))
+	}
+	f.Add([]byte("acs_user_id,email,phone_number,access_group\nu1,a@b.co,+1,g\nu1,c@d.co,+2,g\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		file, err := Read(name, bytes.NewReader(in), Options{})
+		if file == nil {
+			t.Fatalf("no File returned (err %v)", err)
+		}
+		lines := bytes.Count(in, []byte("\n")) + 1
+		if err != nil {
+			var errs *Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error of type %T, want *Errors: %v", err, err)
+			}
+			if errs.Len() == 0 {
+				t.Fatal("*Errors with no problem")
+			}
+			for _, p := range errs.Problems {
+				if p.File != name || p.Line < 1 || p.Line > lines || p.Msg == "" {
+					t.Fatalf("bad problem %+v (input has %d lines)", p, lines)
+				}
+			}
+		}
+		for _, w := range file.Warnings {
+			if w.File != name || w.Line < 1 || w.Line > lines || w.Msg == "" {
+				t.Fatalf("bad warning %+v", w)
+			}
+		}
+		prev := 0
+		for _, r := range file.Rows {
+			if r.File != name || r.Line <= prev || r.Line > lines {
+				t.Fatalf("row out of place: %+v after line %d (input has %d lines)", r, prev, lines)
+			}
+			prev = r.Line
+			for _, v := range []string{r.SystemID, r.SystemName, r.AcsUserID, r.UserIdentityID, r.Email, r.Phone, r.GroupID, r.GroupName, r.FullName} {
+				if v != strings.TrimSpace(v) {
+					t.Fatalf("untrimmed value %q in %+v", v, r)
+				}
+			}
+			if r.Email != "" && checkEmail(r.Email) != "" {
+				t.Fatalf("malformed email kept: %+v", r)
+			}
+			if err == nil && (r.AcsUserID == "" && r.UserIdentityID == "" && r.Email == "" && r.Phone == "" ||
+				r.GroupID == "" && r.GroupName == "") {
+				t.Fatalf("row without user or group accepted: %+v", r)
+			}
+		}
+		if err == nil && len(file.Rows) == 0 {
+			t.Fatal("no rows and no error")
+		}
+	})
+}
