@@ -9,7 +9,7 @@ import (
 // name (case-insensitive edit distance), or "" when none is close.
 func suggest(name string, candidates []string) string {
 	target := strings.ToLower(name)
-	limit := max(2, len([]rune(target))/3)
+	limit := max(1, len([]rune(target))/3)
 	best := limit + 1
 	var picks []string
 	for _, c := range candidates {
@@ -18,6 +18,7 @@ func suggest(name string, candidates []string) string {
 		}
 		d := editDistance(target, strings.ToLower(c))
 		switch {
+		case d > limit:
 		case d < best:
 			best, picks = d, []string{c}
 		case d == best && !slices.Contains(picks, c):
