@@ -56,26 +56,24 @@ func (rv *resolver) resolve(i int, r *desired.Row) (resolved, *failure) {
 	if err != nil {
 		return resolved{}, &failure{errs: []*RowError{err}, sys: -1, group: -1}
 	}
-	f := &failure{sys: sys, group: -1}
 	g, gerr := rv.group(r, sys)
+	t, ident, uerr := rv.user(r, sys)
+	if gerr == nil && uerr == nil {
+		return resolved{row: int32(i), group: g, target: t, ident: ident}, nil
+	}
+	f := &failure{sys: sys, group: -1}
 	if gerr != nil {
 		f.errs = append(f.errs, gerr)
 	} else {
 		f.group = g
 	}
-	t, ident, uerr := rv.user(r, sys)
 	if uerr != nil {
 		f.errs = append(f.errs, uerr)
+		f.cands = rv.candidates(r, sys)
+	} else {
+		f.cands = []int32{t}
 	}
-	if len(f.errs) > 0 {
-		if uerr == nil {
-			f.cands = []int32{t}
-		} else {
-			f.cands = rv.candidates(r, sys)
-		}
-		return resolved{}, f
-	}
-	return resolved{row: int32(i), group: g, target: t, ident: ident}, nil
+	return resolved{}, f
 }
 
 func (rv *resolver) sysLabel(s int32) string {
