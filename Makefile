@@ -1,0 +1,31 @@
+# acs-bulk: make help lists the targets.
+GO ?= go
+BIN ?= bin/acs-bulk
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: help build test lint bench demo sandbox fuzz tidy
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/acs-bulk
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acs-bulk
+
+test: ## run the whole test suite with the race detector (what CI runs)
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	$(GO) mod tidy -diff
+
+bench: ## run the benchmarks (figures go in the release notes)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: build ## start the sandbox with the sample site (a later step runs the whole story)
+	$(BIN) sandbox --state samples/harbor-site.json
+
+fuzz: ## fuzz the CSV reader for a minute
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 60s ./internal/desired

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the testscript files run the real command line: inside a
+// script, "acs-bulk" is this test binary calling run.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"acs-bulk": func() {
+			os.Exit(run(context.Background(), os.Args[1:], systemIO()))
+		},
+	})
+}
+
+// TestScripts runs testdata/script/*.txt. Run with -update to rewrite the
+// expected output in them.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Cmds:                scriptCmds(),
+		RequireExplicitExec: false,
+		UpdateScripts:       *update,
+	})
+}

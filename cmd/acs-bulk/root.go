@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+)
+
+// IO is what a command reads and writes: results and machine output go to
+// Out, logs, progress and prompts to Err. Tests build their own.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+	// InTTY and ErrTTY say whether stdin and stderr are terminals: prompts
+	// need the first, a progress bar the second.
+	InTTY, ErrTTY bool
+	// Getenv reads the environment (credentials, endpoint).
+	Getenv func(string) string
+}
+
+// forceTTYEnv makes acs-bulk behave as on a terminal; tests and demos use it.
+const forceTTYEnv = "ACS_BULK_FORCE_TTY"
+
+func systemIO() *IO {
+	force := os.Getenv(forceTTYEnv) == "1"
+	return &IO{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		Err:    os.Stderr,
+		InTTY:  force || term.IsTerminal(int(os.Stdin.Fd())),
+		ErrTTY: force || term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv: os.Getenv,
+	}
+}
+
+// globalOptions are the flags every command has.
+type globalOptions struct {
+	LogFormat string
+	Quiet     bool
+	Verbose   bool
+}
+
+// logger builds the run's logger on stderr: text on a terminal or by
+// default, JSON for log shippers. Secrets never reach it (see redact).
+func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	switch {
+	case g.Quiet:
+		level = slog.LevelWarn
+	case g.Verbose:
+		level = slog.LevelDebug
+	}
+	ho := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
+	switch g.LogFormat {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, exitcode.Usagef("--log-format must be text or json, not %q", g.LogFormat)
+}
+
+// redact blanks any attribute whose name suggests a credential, wherever it
+// comes from: a last line of defence, the client never logs headers.
+func redact(_ []string, a slog.Attr) slog.Attr {
+	k := strings.ToLower(a.Key)
+	for _, s := range []string{"api_key", "apikey", "token", "authorization", "secret", "password"} {
+		if strings.Contains(k, s) {
+			return slog.String(a.Key, "REDACTED")
+		}
+	}
+	return a
+}
+
+func newRootCmd(ctx context.Context, io *IO) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "acs-bulk",
+		Short: "Keep Seam access-group memberships equal to a CSV",
+		Long: `acs-bulk keeps the access-group memberships of Seam-connected access control
+systems equal to a CSV of desired memberships. It reads the CSV and the live
+state, computes an add/remove plan (a dry run you can read), executes it with
+bounded concurrency and rate limiting, and writes reports of what succeeded
+and failed, so that a rerun picks up exactly what is left.
+
+Credentials are read the way Seam's SDKs read them: SEAM_API_KEY, or
+SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID; SEAM_ENDPOINT overrides
+https://connect.getseam.com (acs-bulk sandbox prints the values for a local
+rehearsal server).
+
+` + exitcode.Help(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetContext(ctx)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return exitcode.With(exitcode.Usage, err)
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "log only warnings and errors")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "log debug detail (every API attempt)")
+	root.MarkFlagsMutuallyExclusive("quiet", "verbose")
+
+	root.AddCommand(
+		newVersionCmd(io),
+		newSandboxCmd(io, g),
+	)
+	return root
+}
+
+// hinter is implemented by errors that can suggest a fix ("did you mean").
+type hinter interface{ Hint() string }
+
+// run executes the command line and returns the exit status.
+func run(ctx context.Context, args []string, io *IO) int {
+	root := newRootCmd(ctx, io)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitcode.OK
+	}
+	code := exitcode.For(err)
+	if isCobraUsage(err) {
+		code = exitcode.Usage
+		fmt.Fprintf(io.Err, "acs-bulk: error: %v\nRun 'acs-bulk --help' for usage.\n", err)
+		return code
+	}
+	if code != exitcode.Changes {
+		fmt.Fprintf(io.Err, "acs-bulk: error: %v\n", err)
+		var h hinter
+		if errors.As(err, &h) && h.Hint() != "" {
+			fmt.Fprintf(io.Err, "acs-bulk: hint: %s\n", h.Hint())
+		}
+	}
+	return code
+}
+
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "flag needs an argument") ||
+		strings.HasPrefix(s, "invalid argument") || strings.Contains(s, "accepts ") ||
+		strings.Contains(s, "required flag")
+}
