@@ -188,6 +188,11 @@ func ParseState(data []byte) (*State, error) {
 
 // describeJSONError adds the line and column to a decoding error.
 func describeJSONError(data []byte, err error) error {
+	var terr *time.ParseError
+	if errors.As(err, &terr) {
+		// Only created_at fields hold times; encoding/json gives no position.
+		return fmt.Errorf("decode json: a created_at is not an RFC 3339 time: %w", err)
+	}
 	var off int64 = -1
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
