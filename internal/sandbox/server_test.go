@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -750,5 +749,4 @@ func TestConcurrentChanges(t *testing.T) {
 	if st := srv.Stats(); st.Requests != 600 || st.ByStatus[200] != 600 {
 		t.Errorf("stats %+v", st)
 	}
-	_ = errors.New
 }
