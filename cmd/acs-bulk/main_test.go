@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
+		Setup:               scriptSetup,
 		Cmds:                scriptCmds(),
 		RequireExplicitExec: false,
 		UpdateScripts:       *update,

@@ -117,6 +117,9 @@ rehearsal server).
 
 	root.AddCommand(
 		newVersionCmd(io),
+		newValidateCmd(io),
+		newPlanCmd(io, g),
+		newExportCmd(io, g),
 		newSandboxCmd(io, g),
 	)
 	return root

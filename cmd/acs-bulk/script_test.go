@@ -1,7 +1,131 @@
 package main
 
-import "github.com/rogpeppe/go-internal/testscript"
+import (
+	"fmt"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+)
+
+// scriptSandbox is the sandbox a script started with sandbox-start.
+type scriptSandbox struct {
+	srv *sandbox.Server
+}
+
+const sandboxKey = "sandbox"
+
+func scriptSetup(env *testscript.Env) error {
+	env.Values[sandboxKey] = &scriptSandbox{}
+	abs, err := filepath.Abs("../../samples")
+	if err != nil {
+		return err
+	}
+	env.Setenv("SAMPLES", abs)
+	site, err := filepath.Abs("testdata/site.json")
+	if err != nil {
+		return err
+	}
+	env.Setenv("SITE", site)
+	return nil
+}
+
+func scriptServer(ts *testscript.TestScript) *sandbox.Server {
+	sb := ts.Value(sandboxKey).(*scriptSandbox)
+	if sb.srv == nil {
+		ts.Fatalf("no sandbox: run sandbox-start first")
+	}
+	return sb.srv
+}
+
+// scriptCmds are the commands the scripts have beside acs-bulk:
+//
+//	sandbox-start STATE [FAIL...]  serve STATE (a sandbox state file) on a loopback
+//	                               port for the rest of the script, with scripted
+//	                               failures, and set SEAM_ENDPOINT and SEAM_API_KEY
+//	sandbox-members                print the memberships as "group user" lines,
+//	                               by name and email, sorted
+//	sandbox-changes                print "changes: N" and the membership changes
+//	                               the server applied
+//	sandbox-save FILE              save the sandbox's state
+//	status N CMD ARGS...           run CMD and check that it exits with N
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"sandbox-start": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 1 {
+				ts.Fatalf("usage: sandbox-start STATE [FAIL...]")
+			}
+			st, err := sandbox.LoadState(ts.MkAbs(args[0]))
+			ts.Check(err)
+			var faults sandbox.Faults
+			for _, s := range args[1:] {
+				f, err := sandbox.ParseScriptedFailure(s)
+				ts.Check(err)
+				faults.Scripted = append(faults.Scripted, f)
+			}
+			srv := sandbox.New(st, sandbox.Options{Faults: faults, Seed: 1})
+			hs := httptest.NewServer(srv)
+			ts.Defer(hs.Close)
+			ts.Value(sandboxKey).(*scriptSandbox).srv = srv
+			ts.Setenv("SEAM_ENDPOINT", hs.URL)
+			ts.Setenv("SEAM_API_KEY", srv.APIKeys()[0])
+		},
+		"sandbox-members": func(ts *testscript.TestScript, neg bool, args []string) {
+			srv := scriptServer(ts)
+			st := srv.State()
+			groups := map[string]string{}
+			for _, g := range st.AcsAccessGroups {
+				groups[g.AcsAccessGroupID] = g.Name
+			}
+			users := map[string]string{}
+			for _, u := range st.AcsUsers {
+				users[u.AcsUserID] = u.EmailAddress
+				if u.EmailAddress == "" {
+					users[u.AcsUserID] = u.AcsUserID
+				}
+			}
+			var lines []string
+			for _, m := range srv.Memberships() {
+				lines = append(lines, groups[m.AcsAccessGroupID]+" "+users[m.AcsUserID])
+			}
+			sort.Strings(lines)
+			fmt.Fprint(ts.Stdout(), strings.Join(lines, "\n")+"\n")
+		},
+		"sandbox-changes": func(ts *testscript.TestScript, neg bool, args []string) {
+			log := scriptServer(ts).MembershipLog()
+			fmt.Fprintf(ts.Stdout(), "changes: %d\n", len(log))
+			for _, c := range log {
+				fmt.Fprintf(ts.Stdout(), "%s %s %s changed=%t\n", c.Action, c.AccessGroupID, c.AcsUserID, c.Changed)
+			}
+		},
+		"sandbox-save": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: sandbox-save FILE")
+			}
+			ts.Check(scriptServer(ts).State().Save(ts.MkAbs(args[0])))
+		},
+		"status": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: status N CMD ARGS...")
+			}
+			want, err := strconv.Atoi(args[0])
+			ts.Check(err)
+			err = ts.Exec(args[1], args[2:]...)
+			got := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				got = ee.ExitCode()
+			} else if err != nil {
+				ts.Fatalf("%s: %v", args[1], err)
+			}
+			if got != want {
+				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+			}
+		},
+	}
 }

@@ -16,8 +16,10 @@ const DocumentVersion = 1
 // `apply --plan`. The command fills every field; this package only carries
 // them: it computes neither the hash nor the fingerprint.
 type Document struct {
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
+	Version int `json:"version"`
+	// ToolVersion is the version of acs-bulk that made the plan.
+	ToolVersion string    `json:"tool_version"`
+	CreatedAt   time.Time `json:"created_at"`
 	// InputFile and InputSHA256 identify the CSV the plan was computed from.
 	InputFile   string `json:"input_file"`
 	InputSHA256 string `json:"input_sha256"`

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/live"
+	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+type exportOptions struct {
+	io     *IO
+	global *globalOptions
+	api    apiFlags
+
+	Systems []string
+	Out     string
+	Format  string
+}
+
+func newExportCmd(io *IO, g *globalOptions) *cobra.Command {
+	o := &exportOptions{io: io, global: g}
+	cmd := &cobra.Command{
+		Use:   "export [--system ID|NAME]... [--out FILE] [--format csv|sandbox]",
+		Short: "Write the live memberships as a CSV (or a sandbox state file)",
+		Long: `Write the live memberships of the workspace (or of the --system systems) in the
+input format of plan and apply: one row per membership with the system, the
+group id and name, the ACS user id, identity, email, phone and full name.
+Planning an export against the same workspace shows no changes.
+
+--format sandbox writes the live state as a sandbox state file instead
+(systems, groups, users, user identities, memberships; no credentials), so you
+can rehearse against a copy of your real workspace with acs-bulk sandbox.
+
+` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage, exitcode.Interrupted),
+		Example: `  acs-bulk export --out memberships.csv
+  acs-bulk export --system "Harbor Tower" > harbor.csv
+  acs-bulk export --format sandbox --out rehearsal.json && acs-bulk sandbox --state rehearsal.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exportRun(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.Systems, "system", nil, "access system id or name to export (repeatable; default: all)")
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&o.Format, "format", "csv", "csv (the input format) or sandbox (a sandbox state file)")
+	o.api.register(cmd.Flags())
+	return cmd
+}
+
+// exportColumns is the header of an export, in the input format.
+var exportColumns = []string{"acs_system_id", "acs_system", "acs_access_group_id", "access_group", "acs_user_id", "user_identity_id", "email", "phone_number", "full_name"}
+
+func exportRun(ctx context.Context, o *exportOptions) error {
+	if o.Format != "csv" && o.Format != "sandbox" {
+		return exitcode.Usagef("--format must be csv or sandbox, not %q", o.Format)
+	}
+	client, err := o.api.client(o.io, o.global, false)
+	if err != nil {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	snap, err := live.Read(ctx, client, live.Request{
+		Systems:     o.Systems,
+		AllSystems:  len(o.Systems) == 0,
+		AllGroups:   true,
+		Concurrency: o.api.Concurrency,
+	})
+	if err != nil {
+		return fmt.Errorf("read live state: %w", err)
+	}
+	var data []byte
+	if o.Format == "sandbox" {
+		ids, err := client.ListUserIdentities(ctx)
+		if err != nil {
+			return fmt.Errorf("list user identities: %w", err)
+		}
+		snap.Identities = ids
+		data, err = sandboxState(snap).Marshal()
+		if err != nil {
+			return err
+		}
+	} else if data, err = exportCSV(snap, o.Systems); err != nil {
+		return err
+	}
+	if o.Out == "" {
+		_, err = o.io.Out.Write(data)
+		return err
+	}
+	return atomicfile.WriteFile(o.Out, data, 0o600)
+}
+
+// exportCSV renders the memberships of the snapshot, sorted by system name,
+// group name and member email, as the input CSV.
+func exportCSV(snap *live.Snapshot, systems []string) ([]byte, error) {
+	sysName := map[string]string{}
+	for _, s := range snap.Systems {
+		sysName[s.ID] = s.Name
+	}
+	users := map[string]seam.User{}
+	for _, u := range snap.Users {
+		users[u.ID] = u
+	}
+	groups := make([]seam.AccessGroup, 0, len(snap.Members))
+	for _, g := range snap.Groups {
+		if _, read := snap.Members[g.ID]; read {
+			groups = append(groups, g)
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if sysName[a.SystemID] != sysName[b.SystemID] {
+			return sysName[a.SystemID] < sysName[b.SystemID]
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(exportColumns)
+	for _, g := range groups {
+		members := make([]seam.User, 0, len(snap.Members[g.ID]))
+		for _, id := range snap.Members[g.ID] {
+			u, ok := users[id]
+			if !ok {
+				u = seam.User{ID: id}
+			}
+			members = append(members, u)
+		}
+		sort.Slice(members, func(i, j int) bool {
+			a, b := strings.ToLower(userEmail(members[i])), strings.ToLower(userEmail(members[j]))
+			if a != b {
+				return a < b
+			}
+			return members[i].ID < members[j].ID
+		})
+		for _, u := range members {
+			phone := u.PhoneNumber
+			if phone == "" {
+				phone = u.UserIdentityPhoneNumber
+			}
+			w.Write([]string{g.SystemID, sysName[g.SystemID], g.ID, g.Name, u.ID, u.UserIdentityID, userEmail(u), phone, u.Name()})
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// userEmail is the email an export writes for a user: its own, else its
+// identity's.
+func userEmail(u seam.User) string {
+	if e := u.EmailAddr(); e != "" {
+		return e
+	}
+	return u.UserIdentityEmailAddress
+}
+
+// sandboxState converts a snapshot into a sandbox state file (without
+// credentials: the sandbox generates a key when it loads it).
+func sandboxState(snap *live.Snapshot) *sandbox.State {
+	st := &sandbox.State{}
+	for _, s := range snap.Systems {
+		if st.WorkspaceID == "" {
+			st.WorkspaceID = s.WorkspaceID
+		}
+		st.AcsSystems = append(st.AcsSystems, sandbox.AcsSystem{AcsSystemID: s.ID, Name: s.Name, ConnectedAccountID: s.ConnectedAccountID, CreatedAt: parseTime(s.CreatedAt)})
+	}
+	for _, g := range snap.Groups {
+		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: g.ID, AcsSystemID: g.SystemID, Name: g.Name, IsManaged: g.IsManaged, CreatedAt: parseTime(g.CreatedAt)})
+	}
+	for _, u := range snap.Users {
+		st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: u.ID, AcsSystemID: u.SystemID, FullName: u.FullName, EmailAddress: u.EmailAddr(), PhoneNumber: u.PhoneNumber, UserIdentityID: u.UserIdentityID, IsSuspended: u.IsSuspended, CreatedAt: parseTime(u.CreatedAt)})
+	}
+	for _, i := range snap.Identities {
+		st.UserIdentities = append(st.UserIdentities, sandbox.UserIdentity{UserIdentityID: i.ID, UserIdentityKey: i.Key, FullName: i.FullName, EmailAddress: i.EmailAddress, PhoneNumber: i.PhoneNumber, CreatedAt: parseTime(i.CreatedAt)})
+	}
+	gids := make([]string, 0, len(snap.Members))
+	for id := range snap.Members {
+		gids = append(gids, id)
+	}
+	sort.Strings(gids)
+	for _, gid := range gids {
+		for _, uid := range snap.Members[gid] {
+			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: gid, AcsUserID: uid})
+		}
+	}
+	return st
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
+	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/live"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+// planFlags are the flags that shape a plan; apply shares them.
+type planFlags struct {
+	File             string
+	Systems          []string
+	Mode             string
+	Scope            string
+	MaxRemovals      string
+	AllowEmptyGroups bool
+	SkipUnresolved   bool
+}
+
+func (p *planFlags) register(f *pflag.FlagSet) {
+	f.StringVarP(&p.File, "file", "f", "", "desired-state CSV (required)")
+	f.StringArrayVar(&p.Systems, "system", nil, "access system id or name to work on (repeatable; default: the systems the CSV names)")
+	f.StringVar(&p.Mode, "mode", "sync", "sync (add the missing, remove the extra), add-only or remove-only")
+	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV names) or systems (every managed group of the systems, emptying groups absent from the CSV)")
+	f.StringVar(&p.MaxRemovals, "max-removals", "10%", "refuse a plan removing more than N memberships, or N% of the in-scope memberships")
+	f.BoolVar(&p.AllowEmptyGroups, "allow-empty-groups", false, "allow a plan that empties a group, or an input with no rows")
+	f.BoolVar(&p.SkipUnresolved, "skip-unresolved", false, "plan the rows that resolve and list the others, instead of refusing")
+}
+
+func (p *planFlags) options() (plan.Options, error) {
+	mode, err := plan.ParseMode(p.Mode)
+	if err != nil {
+		return plan.Options{}, exitcode.Usagef("--mode: %v", err)
+	}
+	scope, err := plan.ParseScope(p.Scope)
+	if err != nil {
+		return plan.Options{}, exitcode.Usagef("--scope: %v", err)
+	}
+	limit, err := plan.ParseMaxRemovals(p.MaxRemovals)
+	if err != nil {
+		return plan.Options{}, exitcode.Usagef("--max-removals: %v", err)
+	}
+	return plan.Options{
+		Mode:             mode,
+		Scope:            scope,
+		Systems:          p.Systems,
+		MaxRemovals:      limit,
+		AllowEmptyGroups: p.AllowEmptyGroups,
+		SkipUnresolved:   p.SkipUnresolved,
+	}, nil
+}
+
+// planned is a computed plan with what it was computed from.
+type planned struct {
+	file   *desired.File
+	snap   *live.Snapshot
+	plan   *plan.Plan
+	opts   plan.Options
+	client *seam.Client
+}
+
+// computePlan reads the CSV and the live state and computes the plan. Row
+// errors (unresolved rows) are usage errors; a tripped guard is not an error
+// here: callers decide (plan prints it, apply refuses).
+func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, af *apiFlags, adaptive bool) (*planned, error) {
+	opts, err := pf.options()
+	if err != nil {
+		return nil, err
+	}
+	f, err := readDesired(io, pf.File)
+	if err != nil {
+		return nil, err
+	}
+	client, err := af.client(io, g, adaptive)
+	if err != nil {
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	snap, err := live.Read(ctx, client, live.Request{
+		Rows:        f.Rows,
+		Systems:     pf.Systems,
+		AllGroups:   opts.Scope == plan.ScopeSystems,
+		Concurrency: af.Concurrency,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read live state: %w", err)
+	}
+	p, err := plan.Compute(f.Rows, snap, opts)
+	var rowErrs *plan.Errors
+	switch {
+	case errors.As(err, &rowErrs):
+		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%d row%s of %s did not resolve; nothing was planned (--skip-unresolved plans the rest):\n%w", len(rowErrs.Rows), plural(len(rowErrs.Rows)), pf.File, err))
+	case err != nil:
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	return &planned{file: f, snap: snap, plan: p, opts: opts, client: client}, nil
+}
+
+// guardError turns a tripped guard into exit status 4.
+func guardError(p *plan.Plan) error {
+	if ge := p.Guard(); ge != nil {
+		return exitcode.With(exitcode.Guard, fmt.Errorf("%w\nnothing was changed", ge))
+	}
+	return nil
+}
+
+type planOptions struct {
+	io     *IO
+	global *globalOptions
+	plan   planFlags
+	api    apiFlags
+
+	Format           string
+	Out              string
+	DetailedExitcode bool
+	now              func() time.Time
+}
+
+func newPlanCmd(io *IO, g *globalOptions) *cobra.Command {
+	o := &planOptions{io: io, global: g, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "plan --file FILE [flags]",
+		Short: "Show what apply would change (a dry run)",
+		Long: `Read the desired-state CSV and the live state, and print the add/remove plan:
+per system and group, + and - lines with each person and the reason, then a
+summary line. Nothing is changed. Safety guards (--max-removals, emptied
+groups, empty input) are checked here too, so a dry run shows when they trip.
+
+--out saves the plan with the input's SHA-256 and a fingerprint of the live
+state, for apply --plan.
+
+` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage, exitcode.Guard, exitcode.Changes, exitcode.Interrupted),
+		Example: `  acs-bulk plan --file samples/migration.csv
+  acs-bulk plan --file nightly.csv --mode sync --max-removals 25 --format json
+  acs-bulk plan --file nightly.csv --out plan.json --detailed-exitcode`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return planRun(cmd.Context(), o)
+		},
+	}
+	o.plan.register(cmd.Flags())
+	o.api.register(cmd.Flags())
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.Out, "out", "", "save the plan to this file, for apply --plan")
+	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes and 5 when there are")
+	_ = cmd.MarkFlagRequired("file")
+	return cmd
+}
+
+func planRun(ctx context.Context, o *planOptions) error {
+	if o.Format != "text" && o.Format != "json" {
+		return exitcode.Usagef("--format must be text or json, not %q", o.Format)
+	}
+	pl, err := computePlan(ctx, o.io, o.global, &o.plan, &o.api, false)
+	if err != nil {
+		return err
+	}
+	if o.Format == "json" {
+		err = pl.plan.WriteJSON(o.io.Out)
+	} else {
+		err = pl.plan.WriteText(o.io.Out)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Out != "" {
+		doc := &plan.Document{
+			Version:          plan.DocumentVersion,
+			ToolVersion:      buildVersion(),
+			CreatedAt:        o.now().UTC(),
+			InputFile:        o.plan.File,
+			InputSHA256:      pl.file.SHA256,
+			Options:          pl.opts,
+			StateFingerprint: pl.snap.Fingerprint(),
+			Plan:             pl.plan,
+		}
+		b, err := doc.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(o.Out, b, 0o600); err != nil {
+			return err
+		}
+	}
+	if err := guardError(pl.plan); err != nil {
+		return err
+	}
+	if o.DetailedExitcode && pl.plan.HasChanges() {
+		return exitcode.With(exitcode.Changes, errors.New("changes present"))
+	}
+	return nil
+}
