@@ -8,6 +8,20 @@ import (
 	"unicode/utf8"
 )
 
+// emailASCII says, for each ASCII byte, why it cannot be in an email
+// address ("" when it can).
+var emailASCII = func() (t [utf8.RuneSelf]string) {
+	for c := range t {
+		switch {
+		case c == ' ' || '\t' <= c && c <= '\r':
+			t[c] = "contains white space"
+		case c < ' ' || c == 0x7F || strings.IndexByte(`<>()[]\,;:"`, byte(c)) >= 0:
+			t[c] = fmt.Sprintf("contains %q", rune(c))
+		}
+	}
+	return t
+}()
+
 // checkEmail returns why s is not a plain email address (local@domain.tld),
 // or "" when it is one. Display names ("Ann <ann@example.com>"), lists and
 // spaces are rejected: the API takes a bare address.
@@ -23,14 +37,27 @@ func checkEmail(s string) string {
 	case at == len(s)-1:
 		return "nothing after @"
 	}
-	for _, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			return "not valid UTF-8"
-		case unicode.IsSpace(r):
-			return "contains white space"
-		case unicode.IsControl(r), strings.ContainsRune(`<>()[]\,;:"`, r):
-			return fmt.Sprintf("contains %q", r)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			continue
+		}
+		if why := emailASCII[c]; why != "" {
+			return why
+		}
+	}
+	if !ascii {
+		for _, r := range s {
+			switch {
+			case r == utf8.RuneError:
+				return "not valid UTF-8"
+			case unicode.IsSpace(r):
+				return "contains white space"
+			case unicode.IsControl(r):
+				return fmt.Sprintf("contains %q", r)
+			}
 		}
 	}
 	local, domain := s[:at], s[at+1:]

@@ -6,68 +6,79 @@ import (
 	"strings"
 )
 
+// userCol names one of the user columns inside the identifier checks.
+type userCol uint8
+
+const (
+	ucAcsUser userCol = iota
+	ucIdentity
+	ucEmail
+	ucPhone
+)
+
+// name returns the column's header name.
+func (c userCol) name() string {
+	return [...]string{ColumnAcsUserID, ColumnIdentityID, ColumnEmail, ColumnPhone}[c]
+}
+
+// of returns r's value for the column.
+func (c userCol) of(r *Row) string {
+	switch c {
+	case ucAcsUser:
+		return r.AcsUserID
+	case ucIdentity:
+		return r.UserIdentityID
+	case ucEmail:
+		return r.Email
+	default:
+		return r.Phone
+	}
+}
+
+// same compares two values of the column: emails case-insensitively, phone
+// numbers by their digits (and a leading +), the rest exactly.
+func (c userCol) same(a, b string) bool {
+	switch c {
+	case ucEmail:
+		return strings.EqualFold(a, b)
+	case ucPhone:
+		return phoneDigits(a) == phoneDigits(b)
+	}
+	return a == b
+}
+
+// write hashes a value of the column so that values same finds equal hash
+// alike.
+func (c userCol) write(h *maphash.Hash, v string) {
+	switch c {
+	case ucEmail:
+		writeFold(h, v)
+	case ucPhone:
+		h.WriteString(phoneDigits(v))
+	default:
+		h.WriteString(v)
+	}
+}
+
 // idCheck is an offline consistency rule between two user columns: a key
 // value (an acs_user_id, say) must always go with the same value of the other
 // column (its email). Only rules that hold for every valid file are listed:
 // an acs_user_id or user_identity_id names one person everywhere, while an
 // email or phone number names one ACS user only within one system.
 type idCheck struct {
-	keyCol, valCol string
+	key, val userCol
 	// scoped says the key is unique only within one ACS system.
 	scoped bool
-	// seen maps the hash of a key (and scope) to the index in File.Rows of
-	// the first row that has both columns filled.
-	seen map[uint64]int32
 }
 
-var idCheckList = []*idCheck{
-	{keyCol: ColumnAcsUserID, valCol: ColumnEmail},
-	{keyCol: ColumnAcsUserID, valCol: ColumnPhone},
-	{keyCol: ColumnAcsUserID, valCol: ColumnIdentityID},
-	{keyCol: ColumnIdentityID, valCol: ColumnEmail},
-	{keyCol: ColumnIdentityID, valCol: ColumnPhone},
-	{keyCol: ColumnEmail, valCol: ColumnAcsUserID, scoped: true},
-	{keyCol: ColumnPhone, valCol: ColumnAcsUserID, scoped: true},
-}
-
-// userField returns r's value for one of the user columns.
-func userField(r *Row, col string) string {
-	switch col {
-	case ColumnAcsUserID:
-		return r.AcsUserID
-	case ColumnIdentityID:
-		return r.UserIdentityID
-	case ColumnEmail:
-		return r.Email
-	case ColumnPhone:
-		return r.Phone
-	}
-	panic("desired: not a user column: " + col)
-}
-
-// sameValue compares two values of col: emails case-insensitively, phone
-// numbers by their digits (and a leading +), the rest exactly.
-func sameValue(col, a, b string) bool {
-	switch col {
-	case ColumnEmail:
-		return strings.EqualFold(a, b)
-	case ColumnPhone:
-		return phoneDigits(a) == phoneDigits(b)
-	}
-	return a == b
-}
-
-// writeValue hashes a value of col so that values sameValue finds equal
-// hash alike.
-func writeValue(h *maphash.Hash, col, v string) {
-	switch col {
-	case ColumnEmail:
-		writeFold(h, v)
-	case ColumnPhone:
-		h.WriteString(phoneDigits(v))
-	default:
-		h.WriteString(v)
-	}
+var idCheckList = []idCheck{
+	{key: ucAcsUser, val: ucEmail},
+	{key: ucAcsUser, val: ucPhone},
+	{key: ucAcsUser, val: ucIdentity},
+	{key: ucIdentity, val: ucEmail},
+	{key: ucIdentity, val: ucPhone},
+	{key: ucEmail, val: ucAcsUser, scoped: true},
+	{key: ucPhone, val: ucAcsUser, scoped: true},
 }
 
 // phoneDigits keeps the digits of a phone number and a + in front of them,
@@ -101,12 +112,9 @@ func scope(r *Row) (kind byte, v string) {
 	return 2, r.SystemName
 }
 
-// check applies c to r, which is about to be appended to File.Rows.
-func (rd *reader) check(c *idCheck, r *Row) {
-	k, v := userField(r, c.keyCol), userField(r, c.valCol)
-	if k == "" || v == "" {
-		return
-	}
+// keyHash hashes the key of c in r, with the system when c is scoped, and
+// the value that goes with it.
+func (rd *reader) keyHash(c idCheck, r *Row) (key uint64, val uint32) {
 	h := &rd.h
 	h.Reset()
 	if c.scoped {
@@ -115,25 +123,62 @@ func (rd *reader) check(c *idCheck, r *Row) {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}
-	writeValue(h, c.keyCol, k)
-	sum := h.Sum64()
-	i, ok := c.seen[sum]
-	if !ok {
-		c.seen[sum] = int32(len(rd.file.Rows))
-		return
-	}
-	prev := &rd.file.Rows[i]
-	if !sameValue(c.keyCol, userField(prev, c.keyCol), k) {
-		return // a hash collision, not the same key
+	c.key.write(h, c.key.of(r))
+	key = h.Sum64()
+	h.Reset()
+	c.val.write(h, c.val.of(r))
+	return key, uint32(h.Sum64())
+}
+
+// sameKey reports whether a and b have the same key for c.
+func sameKey(c idCheck, a, b *Row) bool {
+	if !c.key.same(c.key.of(a), c.key.of(b)) {
+		return false
 	}
 	if c.scoped {
-		pk, ps := scope(prev)
-		if kind, s := scope(r); kind != pk || s != ps {
-			return
+		ak, as := scope(a)
+		bk, bs := scope(b)
+		return ak == bk && as == bs
+	}
+	return true
+}
+
+// crossCheck applies c to every row that has both of its columns filled:
+// each row whose key was seen before with another value is an error that
+// names the first line the key appeared on with a value.
+func (rd *reader) crossCheck(c idCheck) {
+	rows := rd.file.Rows
+	p := rd.pairs[:0]
+	for i := range rows {
+		if c.key.of(&rows[i]) != "" && c.val.of(&rows[i]) != "" {
+			k, v := rd.keyHash(c, &rows[i])
+			p = append(p, hashIdx{h: k, v: v, i: int32(i)})
 		}
 	}
-	if pv := userField(prev, c.valCol); !sameValue(c.valCol, pv, v) {
-		rd.add(r.Line, c.valCol, fmt.Sprintf("%s %q has %s %q here but %q on line %d: they name different people",
-			c.keyCol, k, c.valCol, v, pv, prev.Line))
-	}
+	p, rd.pairs2 = sortHashIdx(p, rd.pairs2)
+	rd.pairs = p
+	groups(p, func(g []hashIdx, first []int) {
+		for a := 1; a < len(g); a++ {
+			f := first[a]
+			if f < 0 || g[a].v == g[f].v {
+				// A new key, or the same key with the same value (or, with
+				// odds of 1 in 2^32 for each conflicting row, a conflict
+				// whose values collide: the planner still sees it live).
+				continue
+			}
+			// Rare: read the rows to tell a conflict from a hash collision.
+			ra := &rows[g[a].i]
+			for b := f; b < a; b++ { // the first row of the key
+				rb := &rows[g[b].i]
+				if g[b].h != g[a].h || !sameKey(c, rb, ra) {
+					continue
+				}
+				if v, pv := c.val.of(ra), c.val.of(rb); !c.val.same(pv, v) {
+					rd.add(ra.Line, c.val.name(), fmt.Sprintf("%s %q has %s %q here but %q on line %d: they name different people",
+						c.key.name(), c.key.of(ra), c.val.name(), v, pv, rb.Line))
+				}
+				break
+			}
+		}
+	})
 }
