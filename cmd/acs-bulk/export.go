@@ -75,8 +75,8 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 		AllGroups:   true,
 		Concurrency: o.api.Concurrency,
 	})
-	if err != nil {
-		return fmt.Errorf("read live state: %w", err)
+	if err := liveError(err); err != nil {
+		return err
 	}
 	var data []byte
 	if o.Format == "sandbox" {

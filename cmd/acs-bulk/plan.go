@@ -92,8 +92,8 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, a
 		AllGroups:   opts.Scope == plan.ScopeSystems,
 		Concurrency: af.Concurrency,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read live state: %w", err)
+	if err := liveError(err); err != nil {
+		return nil, err
 	}
 	p, err := plan.Compute(f.Rows, snap, opts)
 	var rowErrs *plan.Errors
@@ -104,6 +104,19 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, a
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	return &planned{file: f, snap: snap, plan: p, opts: opts, client: client}, nil
+}
+
+// liveError classifies a failure to read the live state: a bad --system is
+// a usage error, anything else a runtime failure.
+func liveError(err error) error {
+	var se *live.SystemError
+	if errors.As(err, &se) {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	if err != nil {
+		return fmt.Errorf("read live state: %w", err)
+	}
+	return nil
 }
 
 // guardError turns a tripped guard into exit status 4.

@@ -184,7 +184,14 @@ func involvedSystems(all []seam.System, req Request) ([]seam.System, error) {
 	return out, nil
 }
 
+// SystemError is a --system value that names no system, or several: a usage
+// error, not a failure of the API.
+type SystemError struct{ msg string }
+
+func (e *SystemError) Error() string { return e.msg }
+
 // FindSystem finds a system by id or (case-insensitive) name, for --system.
+// A value that names no system or several gives a *SystemError.
 func FindSystem(all []seam.System, idOrName string) (seam.System, error) {
 	var byName []seam.System
 	for _, s := range all {
@@ -203,9 +210,9 @@ func FindSystem(all []seam.System, idOrName string) (seam.System, error) {
 		for i, s := range all {
 			names[i] = fmt.Sprintf("%q", s.Name)
 		}
-		return seam.System{}, fmt.Errorf("--system %q names no access system (the workspace has %s)", idOrName, strings.Join(names, ", "))
+		return seam.System{}, &SystemError{fmt.Sprintf("--system %q names no access system (the workspace has %s)", idOrName, strings.Join(names, ", "))}
 	default:
-		return seam.System{}, fmt.Errorf("--system %q is ambiguous: systems %s and %s share that name; give the acs_system_id", idOrName, byName[0].ID, byName[1].ID)
+		return seam.System{}, &SystemError{fmt.Sprintf("--system %q is ambiguous: systems %s and %s share that name; give the acs_system_id", idOrName, byName[0].ID, byName[1].ID)}
 	}
 }
 

@@ -18,13 +18,20 @@ type RowError struct {
 	Hint string `json:"hint,omitempty"`
 }
 
-// Error renders the error as "FILE:LINE: MSG; HINT".
+// Error renders the error as "FILE:LINE: column COLUMN: MSG; HINT", leaving
+// out the column part when no column applies (the same shape as the CSV
+// reader's errors).
 func (e *RowError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	b.WriteByte(':')
 	b.WriteString(strconv.Itoa(e.Line))
 	b.WriteString(": ")
+	if e.Column != "" {
+		b.WriteString("column ")
+		b.WriteString(e.Column)
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Msg)
 	if e.Hint != "" {
 		b.WriteString("; ")

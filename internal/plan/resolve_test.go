@@ -208,7 +208,7 @@ func TestResolve(t *testing.T) {
 
 func TestRowErrorText(t *testing.T) {
 	e := re(14, colGroupName, "unknown group 'Flor 2' in Harbor Tower", "did you mean 'Floor 2'?")
-	if got, want := e.Error(), "access.csv:14: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?"; got != want {
+	if got, want := e.Error(), "access.csv:14: column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	var target *RowError
