@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,14 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(tc.in))
 	}
 	f.Add([]byte("acs_user_id,email,phone_number,access_group\nu1,a@b.co,+1,g\nu1,c@d.co,+2,g\n"))
+	// Enough rows for the radix sort path of the duplicate and identifier
+	// checks, with both in it.
+	var big bytes.Buffer
+	big.WriteString("acs_system_id,acs_user_id,email,access_group\n")
+	for i := range 300 {
+		fmt.Fprintf(&big, "s%d,u%d,e%d@x.io,g\n", i%2, i%40, i%50)
+	}
+	f.Add(big.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		file, err := Read(name, bytes.NewReader(in), Options{})
 		if file == nil {

@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gocarina/gocsv"
@@ -32,7 +31,8 @@ const (
 	ColumnFullName   = "full_name"           // Row.FullName
 )
 
-// KnownColumns lists every column Read maps to a Row field.
+// KnownColumns lists every column Read maps to a Row field. It and the
+// lists below are for help texts and hints; do not modify them.
 var KnownColumns = []string{
 	ColumnSystemID, ColumnSystemName,
 	ColumnAcsUserID, ColumnIdentityID, ColumnEmail, ColumnPhone,
@@ -230,10 +230,11 @@ func (rd *reader) finish() (*File, error) {
 		return nil, fmt.Errorf("read %s: %w", rd.name, err)
 	}
 	rd.file.SHA256 = hex.EncodeToString(rd.sum.Sum(nil))
+	slices.SortStableFunc(rd.file.Warnings, func(a, b Problem) int { return a.Line - b.Line })
 	if len(rd.problems) == 0 {
 		return rd.file, nil
 	}
-	sort.SliceStable(rd.problems, func(i, j int) bool { return rd.problems[i].Line < rd.problems[j].Line })
+	slices.SortStableFunc(rd.problems, func(a, b *RowError) int { return a.Line - b.Line })
 	return rd.file, &Errors{Problems: rd.problems, Omitted: rd.omitted, Show: rd.opts.MaxErrors}
 }
 
@@ -451,7 +452,7 @@ func (rd *reader) rows(um *gocsv.Unmarshaller) error {
 		}
 		rd.add(rd.headerLine, "", msg)
 	}
-	rd.users = userInterner{} // let the map go
+	rd.users = userInterner{}
 	rd.dedupe()
 	for _, c := range rd.checks {
 		rd.crossCheck(c)
@@ -500,11 +501,11 @@ func (rd *reader) row(c *csvRow, line int) bool {
 		}
 	}
 	if rd.hasUser && r.AcsUserID == "" && r.UserIdentityID == "" && r.Email == "" && r.Phone == "" {
-		rd.add(line, "", "no user: fill one of "+strings.Join(presentOf(rd.file.Columns, UserColumns), ", "))
+		rd.add(line, "", "no user: fill "+joinOr(presentOf(rd.file.Columns, UserColumns)))
 		bad = true
 	}
 	if rd.hasGroup && r.GroupID == "" && r.GroupName == "" {
-		rd.add(line, "", "no group: fill "+strings.Join(presentOf(rd.file.Columns, GroupColumns), " or "))
+		rd.add(line, "", "no group: fill "+joinOr(presentOf(rd.file.Columns, GroupColumns)))
 		bad = true
 	}
 	if bad {
@@ -514,6 +515,14 @@ func (rd *reader) row(c *csvRow, line int) bool {
 	rd.own(&r)
 	rd.file.Rows = append(rd.file.Rows, r)
 	return true
+}
+
+// joinOr joins names as "a", "a or b", "a, b or c".
+func joinOr(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // presentOf returns the names of cols that are in the header.

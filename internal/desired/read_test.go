@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -261,7 +262,7 @@ var readCases = []readCase{
 		name: "row without a user or a group value",
 		in:   "acs_user_id,email,acs_access_group_id,access_group,full_name\n,,g1,,Ann\nu1,,,,Bob\n,,,,Cat\n",
 		errs: []prob{
-			{2, "", "no user: fill one of acs_user_id, email"},
+			{2, "", "no user: fill acs_user_id or email"},
 			{3, "", "no group: fill acs_access_group_id or access_group"},
 			{4, "", "no user"},
 			{4, "", "no group"},
@@ -590,5 +591,78 @@ func TestCaseFoldHash(t *testing.T) {
 		if b := rd.h.Sum64(); a != b {
 			t.Errorf("%q and %q hash differently", pair[0], pair[1])
 		}
+	}
+}
+
+func TestLargeFileDuplicatesAndConflicts(t *testing.T) {
+	// Enough rows for the radix sort path, with the repeats far apart.
+	var in strings.Builder
+	in.WriteString("acs_system_id,acs_user_id,email,access_group\n")
+	const n = 2000
+	for i := range n {
+		fmt.Fprintf(&in, "s1,u%d,user%d@example.com,G%d\n", i, i, i%3) // line i+2
+	}
+	in.WriteString("s1,u10,USER10@example.com,G1\n")  // line n+2: duplicate of line 12
+	in.WriteString("s1,u5,other@example.com,G0\n")    // line n+3: u5 is user5 on line 7
+	in.WriteString("s1,u9999,user7@example.com,G0\n") // line n+4: user7 is u7 on line 9
+	in.WriteString("s2,u9998,user8@example.com,G0\n") // line n+5: another system, fine
+	f, err := Read(name, strings.NewReader(in.String()), Options{})
+	var errs *Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err = %v, want *Errors", err)
+	}
+	checkProblems(t, "error", derefAll(errs.Problems), []prob{
+		{n + 3, "email", `acs_user_id "u5" has email "other@example.com" here but "user5@example.com" on line 7`},
+		{n + 4, "acs_user_id", `email "user7@example.com" has acs_user_id "u9999" here but "u7" on line 9`},
+	})
+	checkProblems(t, "warning", f.Warnings, []prob{{n + 2, "", "duplicate of line 12: kept once"}})
+	if len(f.Rows) != n+3 {
+		t.Fatalf("rows = %d, want %d", len(f.Rows), n+3)
+	}
+	for i, row := range f.Rows[:n] {
+		if row.Line != i+2 {
+			t.Fatalf("row %d has line %d", i, row.Line)
+		}
+	}
+	if got := f.Rows[n].Line; got != n+3 {
+		t.Errorf("row after the dropped duplicate has line %d, want %d", got, n+3)
+	}
+}
+
+func TestSortHashIdxAndGroups(t *testing.T) {
+	// Hashes share their low 32 bits in pairs, so groups must tell them
+	// apart by the full hash.
+	var p []hashIdx
+	for i := range 1000 {
+		h := uint64(i%37)<<32 | uint64(i%5)*0x9E3779B1
+		p = append(p, hashIdx{h: h, i: int32(i)})
+	}
+	want := slices.Clone(p)
+	slices.SortStableFunc(want, func(a, b hashIdx) int { return int(int64(uint32(a.h)) - int64(uint32(b.h))) })
+	got, _ := sortHashIdx(slices.Clone(p), nil)
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(hashIdx{})); diff != "" {
+		t.Fatalf("sortHashIdx (-want +got):\n%s", diff)
+	}
+	seen := 0
+	groups(got, func(g []hashIdx, first []int) {
+		for a := range g {
+			seen++
+			f := first[a]
+			switch {
+			case a == 0 && f != -1:
+				t.Fatalf("first[0] = %d", f)
+			case f >= 0 && (g[f].h != g[a].h || g[f].i >= g[a].i):
+				t.Fatalf("first[%d] = %d: %+v then %+v", a, f, g[f], g[a])
+			case f < 0:
+				for b := range a {
+					if g[b].h == g[a].h {
+						t.Fatalf("first[%d] = -1 but %d has the same hash", a, b)
+					}
+				}
+			}
+		}
+	})
+	if seen != len(p) {
+		t.Errorf("groups visited %d pairs, want %d", seen, len(p))
 	}
 }
