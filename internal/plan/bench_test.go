@@ -16,10 +16,16 @@ import (
 // [g*200+churn, g*200+10000+churn), so each group gains and loses churn
 // members. Half the rows name the user by email, half by acs_user_id; the
 // group by name.
-func bigCase(churn int) ([]desired.Row, *live.Snapshot) {
+func bigCase(churn int) ([]desired.Row, *live.Snapshot) { return bigCaseRows(churn, true) }
+
+// bigCaseRows is bigCase; without rows it builds the snapshot alone.
+func bigCaseRows(churn int, withRows bool) ([]desired.Row, *live.Snapshot) {
 	const systems, groups, users, per = 2, 50, 20000, 10000
 	snap := &live.Snapshot{Members: make(map[string][]string, systems*groups)}
-	rows := make([]desired.Row, 0, systems*groups*per)
+	var rows []desired.Row
+	if withRows {
+		rows = make([]desired.Row, 0, systems*groups*per)
+	}
 	line := 2
 	for s := range systems {
 		sid := "sys_" + strconv.Itoa(s)
@@ -42,6 +48,9 @@ func bigCase(churn int) ([]desired.Row, *live.Snapshot) {
 			}
 			snap.Members[gid] = m
 			for i := range per {
+				if !withRows {
+					break
+				}
 				u := (g*200 + i + churn) % users
 				r := desired.Row{File: "big.csv", Line: line, SystemName: sname, GroupName: gname}
 				if i%2 == 0 {
