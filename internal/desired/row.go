@@ -1,5 +1,29 @@
 // Package desired reads the desired-state CSV: one row per membership that
 // should exist. It only parses and checks the file; it never calls the API.
+//
+// The file is UTF-8 (a BOM is skipped), with LF or CRLF line ends and quoted
+// fields as in RFC 4180. The first non-empty line is the header; its names
+// are matched case-insensitively, with surrounding spaces ignored:
+//
+//   - system (optional): acs_system_id or acs_system (the system's name);
+//   - user (the header needs one of these, each row a value in one):
+//     acs_user_id, user_identity_id, email, phone_number, most specific
+//     first;
+//   - group (likewise): acs_access_group_id or access_group (the group's
+//     name within the system);
+//   - full_name, carried for reports.
+//
+// Other columns are ignored and reported once as a warning, except a name
+// within edit distance 2 of a known column that the header lacks ("emial"):
+// that is an error with a hint, since ignoring it would lose the column.
+//
+// Read reports every problem of the file at once as an *Errors, each problem
+// a *RowError naming the file, the physical line the record starts on and
+// the column. Whether the values name things that exist (and agree with one
+// another) is the planner's business: Read only checks what the file alone
+// can tell, including that one acs_user_id or user_identity_id never goes
+// with two emails or phone numbers, and one email or phone number never
+// goes with two acs_user_ids in one system.
 package desired
 
 // Row is one desired membership as written in the CSV, before it is resolved
