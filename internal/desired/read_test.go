@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -99,6 +100,22 @@ var readCases = []readCase{
 		in:      " EMAIL ,Access_Group\t, Full_Name\n  ann@Example.com  , \"  Lobby \",  Ann  \n",
 		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "ann@Example.com", "Lobby", "Ann" })},
 		columns: []string{"email", "access_group", "full_name"},
+	},
+	{
+		name:    "zero-width characters around header names are dropped",
+		in:      "\u200Bemail\u200D,access_group\uFEFF\nann@example.com,Lobby\n",
+		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		columns: []string{"email", "access_group"},
+	},
+	{
+		name: "unclosed quote in the header",
+		in:   "\"email,access_group\nann@example.com,Lobby\n",
+		errs: []prob{{1, "", `unbalanced quote: extraneous or missing " in a quoted field starting on this line (found at line 2, byte 23)`}},
+	},
+	{
+		name: "bare quote in the header",
+		in:   "em\"ail,access_group\nann@example.com,Lobby\n",
+		errs: []prob{{1, "", `unbalanced quote: " inside a field that is not quoted (line 1, byte 3)`}},
 	},
 	{
 		name: "header after blank lines is found on its line",
@@ -544,9 +561,14 @@ func TestLargeFilePresize(t *testing.T) {
 			t.Fatalf("row %d = %+v", i, row)
 		}
 	}
-	// Group names are interned: equal values share one copy.
-	if a, b := f.Rows[0].GroupName, f.Rows[7].GroupName; a != b || &[]byte(a)[0] == nil {
-		t.Fatalf("group names differ: %q %q", a, b)
+	// System ids and group names are interned: equal values share one copy.
+	for _, pair := range [][2]string{
+		{f.Rows[0].GroupName, f.Rows[7].GroupName},
+		{f.Rows[0].SystemID, f.Rows[n-1].SystemID},
+	} {
+		if pair[0] != pair[1] || unsafe.StringData(pair[0]) != unsafe.StringData(pair[1]) {
+			t.Errorf("%q and %q are not one shared string", pair[0], pair[1])
+		}
 	}
 }
 
