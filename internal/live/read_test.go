@@ -230,3 +230,32 @@ func BenchmarkReadWorkspace(b *testing.B) {
 	}
 	b.ReportMetric(float64(srv.Stats().Requests)/float64(b.N), "requests/op")
 }
+
+func TestDiffMembers(t *testing.T) {
+	before := map[string][]string{"g1": {"a", "b"}, "g2": {"c"}, "g3": {}}
+	after := map[string][]string{"g1": {"b", "d"}, "g2": {"c"}, "g4": {"x"}}
+	want := []live.MemberChange{
+		{GroupID: "g1", AcsUserID: "a"},
+		{GroupID: "g1", AcsUserID: "d", Added: true},
+	}
+	if d := cmp.Diff(want, live.DiffMembers(before, after)); d != "" {
+		t.Errorf("diff (-want +got):\n%s", d)
+	}
+}
+
+func TestReadMembers(t *testing.T) {
+	srv, client := serve(t, workspace(1, 3, 9))
+	m, err := live.ReadMembers(context.Background(), client, []string{"sys0_g0", "sys0_g2"}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string][]string{"sys0_g0": {"sys0_u0", "sys0_u3", "sys0_u6"}, "sys0_g2": {"sys0_u2", "sys0_u5", "sys0_u8"}}, m.IDs()); d != "" {
+		t.Errorf("members (-want +got):\n%s", d)
+	}
+	if !m.Has("sys0_g0", "sys0_u3") || m.Has("sys0_g0", "sys0_u1") {
+		t.Errorf("Has is wrong")
+	}
+	if got := srv.Stats().ByRoute["/acs/access_groups/list_users"]; got != 2 {
+		t.Errorf("list_users requests = %d, want 2", got)
+	}
+}
