@@ -119,6 +119,16 @@ func liveError(err error) error {
 	return nil
 }
 
+// inScopeMembers are the members of the plan's in-scope groups, as the
+// snapshot had them.
+func inScopeMembers(p *plan.Plan, snap *live.Snapshot) map[string][]string {
+	out := make(map[string][]string, len(p.Groups))
+	for _, g := range p.Groups {
+		out[g.GroupID] = append([]string{}, snap.Members[g.GroupID]...)
+	}
+	return out
+}
+
 // guardError turns a tripped guard into exit status 4.
 func guardError(p *plan.Plan) error {
 	if ge := p.Guard(); ge != nil {
@@ -195,6 +205,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 			InputSHA256:      pl.file.SHA256,
 			Options:          pl.opts,
 			StateFingerprint: pl.snap.Fingerprint(),
+			Members:          inScopeMembers(pl.plan, pl.snap),
 			Plan:             pl.plan,
 		}
 		b, err := doc.Marshal()

@@ -49,11 +49,12 @@ then a count) as FILE:LINE: column X: what is wrong.
 func readDesired(io *IO, path string) (*desired.File, error) {
 	f, err := desired.ReadFile(path, desired.Options{})
 	if f != nil {
-		for i := range f.Warnings {
+		shown := min(50, len(f.Warnings))
+		for i := range shown {
 			fmt.Fprintf(io.Err, "acs-bulk: warning: %v\n", &f.Warnings[i])
 		}
-		if f.WarningsOmitted > 0 {
-			fmt.Fprintf(io.Err, "acs-bulk: warning: ... and %d more warnings\n", f.WarningsOmitted)
+		if rest := len(f.Warnings) + f.WarningsOmitted - shown; rest > 0 {
+			fmt.Fprintf(io.Err, "acs-bulk: warning: ... and %d more warnings\n", rest)
 		}
 	}
 	var problems *desired.Errors

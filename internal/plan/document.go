@@ -28,7 +28,10 @@ type Document struct {
 	// StateFingerprint identifies the live state the plan was computed
 	// against, so that apply can refuse a plan made from a stale read.
 	StateFingerprint string `json:"state_fingerprint"`
-	Plan             *Plan  `json:"plan"`
+	// Members are the member ids of every in-scope group when the plan was
+	// computed: apply --plan reads them again and says what changed.
+	Members map[string][]string `json:"members"`
+	Plan    *Plan               `json:"plan"`
 }
 
 // Marshal encodes the document as indented JSON ending in a newline.
