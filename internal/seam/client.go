@@ -351,11 +351,10 @@ func isLoopback(host string) bool {
 // Endpoint returns the API base URL the client talks to (for reports).
 func (c *Client) Endpoint() string { return c.endpoint }
 
-// String describes the client without its credentials.
-func (c *Client) String() string {
-	if c == nil {
-		return "seam.Client(nil)"
-	}
+// String describes the client without its credentials. String, GoString,
+// Format, LogValue and MarshalJSON have value receivers so that a
+// dereferenced Client redacts too.
+func (c Client) String() string {
 	auth := "api key"
 	if c.workspaceID != "" {
 		auth = "personal access token, workspace " + c.workspaceID
@@ -364,16 +363,16 @@ func (c *Client) String() string {
 }
 
 // GoString is String: %#v never shows credentials.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format prints String for every verb, so %v, %+v, %#v and %s all redact.
-func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // LogValue makes slog print the client without its credentials.
-func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON encodes the endpoint and workspace only.
-func (c *Client) MarshalJSON() ([]byte, error) {
+func (c Client) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{"endpoint": c.endpoint, "workspace_id": c.workspaceID})
 }
 

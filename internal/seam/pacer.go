@@ -17,9 +17,9 @@ const (
 	throttleFactor = 0.7
 	throttleWindow = time.Second
 	successStep    = 0.25
-	// budgetRefill is the fraction of a retry each successful response earns
-	// back for the retry budget.
-	budgetRefill = 0.2
+	// The retry budget counts in fifths of a retry: a retry costs retryCost,
+	// a successful response earns back one fifth.
+	retryCost = 5
 )
 
 // Stats are counters of a Client's traffic, read with (*Client).Stats.
@@ -64,8 +64,8 @@ type pacer struct {
 	cur          float64
 	lowest       float64
 	lastDecrease time.Time
-	budget       float64
-	budgetCap    float64 // < 0: unlimited
+	budget       int // in fifths of a retry
+	budgetCap    int // < 0: unlimited
 
 	requests, throttled, retries, exhausted atomic.Int64
 }
@@ -78,8 +78,8 @@ func newPacer(cfg pacerConfig) *pacer {
 		minRate:   min(cfg.minRate, cfg.rate),
 		cur:       cfg.rate,
 		lowest:    cfg.rate,
-		budget:    float64(cfg.budget),
-		budgetCap: float64(cfg.budget),
+		budget:    cfg.budget * retryCost,
+		budgetCap: cfg.budget * retryCost,
 	}
 	if cfg.rate > 0 {
 		p.lim = rate.NewLimiter(rate.Limit(cfg.rate), max(cfg.burst, 1))
@@ -146,7 +146,7 @@ func (p *pacer) observe(status int) {
 			p.setRate(min(p.maxRate, p.cur+successStep))
 		}
 		if p.budgetCap >= 0 {
-			p.budget = min(p.budgetCap, p.budget+budgetRefill)
+			p.budget = min(p.budgetCap, p.budget+1)
 		}
 	}
 }
@@ -165,11 +165,11 @@ func (p *pacer) takeRetry() bool {
 	if p.budgetCap < 0 {
 		return true
 	}
-	if p.budget < 1 {
+	if p.budget < retryCost {
 		p.exhausted.Add(1)
 		return false
 	}
-	p.budget--
+	p.budget -= retryCost
 	return true
 }
 
