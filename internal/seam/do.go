@@ -111,7 +111,7 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 			}
 			return finish(withCause(last, ctx.Err()))
 		case res.err != nil:
-			e.Err = res.err
+			e.Err = fmt.Errorf("no response: %w", res.err)
 			if res.timedOut {
 				e.Err = fmt.Errorf("attempt timed out after %s: %w", c.attemptTimeout, res.err)
 			}

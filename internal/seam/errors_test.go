@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -148,5 +149,26 @@ func TestIsNotFound(t *testing.T) {
 	}
 	if IsNotFound(&APIError{Meta: Meta{Status: 400}}) || IsNotFound(errors.New("404")) {
 		t.Error("false positive")
+	}
+}
+
+func TestAPIErrorString(t *testing.T) {
+	cases := []struct {
+		err  APIError
+		want string
+	}{
+		{APIError{Method: "PUT", Route: "/r", Meta: Meta{Attempts: 3}, Err: fmt.Errorf("no response: %w", io.EOF)},
+			"seam: PUT /r: no response: EOF (3 attempts)"},
+		{APIError{Method: "PUT", Route: "/r", Meta: Meta{Attempts: 2, Status: 500, RequestID: "req_1"}, Type: "internal_server_error", Message: "boom", Err: ErrRetryBudgetExhausted},
+			"seam: PUT /r: 500 internal_server_error: boom: retry budget exhausted (request req_1, 2 attempts)"},
+		{APIError{Method: "GET", Route: "/r", Err: context.Canceled},
+			"seam: GET /r: context canceled"},
+		{APIError{Method: "GET", Route: "/r", Meta: Meta{Attempts: 1, Status: 200}, Err: errors.New("decode response: unexpected end of JSON input")},
+			"seam: GET /r: 200 ok: decode response: unexpected end of JSON input (1 attempt)"},
+	}
+	for _, tc := range cases {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() =\n%s\nwant\n%s", got, tc.want)
+		}
 	}
 }

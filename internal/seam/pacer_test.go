@@ -150,3 +150,17 @@ func TestClientStatsFromOptions(t *testing.T) {
 		t.Errorf("floor %v, burst %d", cl.pacer.minRate, cl.pacer.lim.Burst())
 	}
 }
+
+func TestClientAdaptiveOn429(t *testing.T) {
+	var n reqCounter
+	srv := httptest.NewServer(failing(t, &n, 1, statusFail(429)))
+	defer srv.Close()
+	cl := newTestClient(t, srv, func(o *Options) { o.Rate, o.Adaptive = 1000, true })
+	if _, err := cl.AddUserToGroup(context.Background(), "g1", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	want := Stats{Requests: 2, Throttled: 1, Retries: 1, Rate: 1000*throttleFactor + successStep, LowestRate: 1000 * throttleFactor}
+	if got := cl.Stats(); got != want {
+		t.Errorf("stats = %+v, want %+v", got, want)
+	}
+}
