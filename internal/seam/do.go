@@ -104,12 +104,10 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 		var wait time.Duration
 		switch {
 		case res.err != nil && ctx.Err() != nil:
-			// The caller gave up; the transport error only says so.
+			// The caller gave up during the attempt; the transport error
+			// only says so.
 			c.logAttempt(ctx, method, route, attempt, res, 0, ctx.Err().Error())
-			if last == nil {
-				last = e
-			}
-			return finish(withCause(last, ctx.Err()))
+			return finish(withCause(e, ctx.Err()))
 		case res.err != nil:
 			e.Err = fmt.Errorf("no response: %w", res.err)
 			if res.timedOut {
