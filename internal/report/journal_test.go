@@ -355,3 +355,62 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s: mode %v, want %v", path, got, want)
 	}
 }
+
+func TestJournalWriteFailureIsSticky(t *testing.T) {
+	path := filepath.Join(t.TempDir(), JournalName)
+	j := openTestJournal(t, path)
+	if err := j.Append(sampleRecord(1)); err != nil {
+		t.Fatal(err)
+	}
+	j.f.Close() // the next write fails
+	if err := j.Append(sampleRecord(2)); err == nil {
+		t.Fatal("Append on a failed file succeeded")
+	}
+	err := j.Append(sampleRecord(3))
+	if err == nil || !strings.Contains(err.Error(), "an earlier write failed") {
+		t.Fatalf("Append after a failure = %v, want it refused", err)
+	}
+	got, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Record{sampleRecord(1)}, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkJournalAppendParallel measures synced appends from concurrent
+// workers, which share fsyncs.
+func BenchmarkJournalAppendParallel(b *testing.B) {
+	j, err := OpenJournal(filepath.Join(b.TempDir(), JournalName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	r := sampleRecord(1)
+	b.SetParallelism(4) // 4 x GOMAXPROCS workers
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := j.Append(r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkJournalAppendSerial measures synced appends from one worker: one
+// fsync each.
+func BenchmarkJournalAppendSerial(b *testing.B) {
+	j, err := OpenJournal(filepath.Join(b.TempDir(), JournalName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	r := sampleRecord(1)
+	for b.Loop() {
+		if err := j.Append(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

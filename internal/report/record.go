@@ -60,4 +60,16 @@ type Record struct {
 	RequestID  string    `json:"request_id,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// Verified is what --verify found for a succeeded operation: confirmed
+	// (reflected in the live state, nothing pending), pending (reflected,
+	// but Seam was still pushing it to the access system when verify gave
+	// up), or not_reflected; empty without --verify.
+	Verified string `json:"verified,omitempty"`
 }
+
+// The outcomes of --verify, in Record.Verified.
+const (
+	VerifyConfirmed    = "confirmed"
+	VerifyPending      = "pending"
+	VerifyNotReflected = "not_reflected"
+)
