@@ -63,7 +63,7 @@ type Run struct {
 
 // csvColumns is the fixed column order of report.csv and failures.csv.
 var csvColumns = []string{
-	"seq", "action", "status",
+	"seq", "action", "status", "verified",
 	"acs_system_id", "system_name", "acs_access_group_id", "group_name",
 	"acs_user_id", "user_identity_id", "email", "full_name",
 	"file", "line", "via",
@@ -72,7 +72,7 @@ var csvColumns = []string{
 }
 
 // CSVHeader returns the header row of report.csv and failures.csv, which is
-// also their fixed column order: seq, action, status, acs_system_id,
+// also their fixed column order: seq, action, status, verified, acs_system_id,
 // system_name, acs_access_group_id, group_name, acs_user_id,
 // user_identity_id, email, full_name, file, line, via, attempts,
 // http_status, error_type, error_message, request_id, duration_ms,
@@ -159,7 +159,7 @@ func encodeCSV(records []Record) ([]byte, error) {
 	row := make([]string, len(csvColumns))
 	for _, r := range records {
 		row = append(row[:0],
-			strconv.Itoa(r.Seq), r.Action, string(r.Status),
+			strconv.Itoa(r.Seq), r.Action, string(r.Status), r.Verified,
 			r.SystemID, r.SystemName, r.GroupID, r.GroupName,
 			r.AcsUserID, r.UserIdentityID, r.Email, r.FullName,
 			r.File, intOrEmpty(r.Line), r.Via,

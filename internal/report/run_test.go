@@ -30,7 +30,7 @@ var csvRecords = []Record{
 	{
 		Seq: 1, Action: "add", SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "=SUM(A1)",
 		AcsUserID: "u1", Email: "ann@example.com", FullName: "-x", File: "people.csv", Line: 2, Via: "acs_user_id",
-		Status: Succeeded, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
+		Status: Succeeded, Verified: VerifyConfirmed, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
 	},
 	{
 		Seq: 4, Action: "remove", SystemID: "sys1", GroupID: "grp1", GroupName: "Lobby",
@@ -44,18 +44,18 @@ var csvRecords = []Record{
 	},
 }
 
-const wantReportCSV = `seq,action,status,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
-1,add,succeeded,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z
-2,remove,failed,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
+const wantReportCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
+1,add,succeeded,confirmed,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z
+2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
 please",req_2,3000,2026-11-22T19:31:05.25Z
-3,add,not_attempted,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
-4,remove,skipped,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
+4,remove,skipped,,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,
 `
 
-const wantFailuresCSV = `seq,action,status,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
-2,remove,failed,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
+const wantFailuresCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
+2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
 please",req_2,3000,2026-11-22T19:31:05.25Z
-3,add,not_attempted,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
 `
 
 func testRun() *Run {
