@@ -48,6 +48,8 @@ type globalOptions struct {
 	LogFormat string
 	Quiet     bool
 	Verbose   bool
+	// Args is the command line, for reports (redacted there).
+	Args []string
 }
 
 // logger builds the run's logger on stderr: text on a terminal or by
@@ -82,8 +84,8 @@ func redact(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-func newRootCmd(ctx context.Context, io *IO) *cobra.Command {
-	g := &globalOptions{}
+func newRootCmd(ctx context.Context, io *IO, args []string) *cobra.Command {
+	g := &globalOptions{Args: append([]string{"acs-bulk"}, args...)}
 	root := &cobra.Command{
 		Use:   "acs-bulk",
 		Short: "Keep Seam access-group memberships equal to a CSV",
@@ -120,6 +122,9 @@ rehearsal server).
 		newValidateCmd(io),
 		newPlanCmd(io, g),
 		newExportCmd(io, g),
+		newApplyCmd(io, g),
+		newRerunCmd(io, g),
+		newRevertCmd(io, g),
 		newSandboxCmd(io, g),
 	)
 	return root
@@ -130,7 +135,7 @@ type hinter interface{ Hint() string }
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, args []string, io *IO) int {
-	root := newRootCmd(ctx, io)
+	root := newRootCmd(ctx, io, args)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

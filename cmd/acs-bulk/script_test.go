@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -54,6 +55,8 @@ func scriptServer(ts *testscript.TestScript) *sandbox.Server {
 //	sandbox-changes                print "changes: N" and the membership changes
 //	                               the server applied
 //	sandbox-save FILE              save the sandbox's state
+//	sandbox-lift                   lift every fault (a later rerun succeeds)
+//	perm MODE FILE...              check the files' permission bits (e.g. 0600)
 //	status N CMD ARGS...           run CMD and check that it exits with N
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -109,6 +112,23 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("usage: sandbox-save FILE")
 			}
 			ts.Check(scriptServer(ts).State().Save(ts.MkAbs(args[0])))
+		},
+		"sandbox-lift": func(ts *testscript.TestScript, neg bool, args []string) {
+			ts.Check(scriptServer(ts).SetFaults(sandbox.Faults{}))
+		},
+		"perm": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 2 {
+				ts.Fatalf("usage: perm MODE FILE...")
+			}
+			want, err := strconv.ParseUint(args[0], 8, 32)
+			ts.Check(err)
+			for _, f := range args[1:] {
+				fi, err := os.Stat(ts.MkAbs(f))
+				ts.Check(err)
+				if got := uint64(fi.Mode().Perm()); got != want {
+					ts.Fatalf("%s has mode %#o, want %#o", f, got, want)
+				}
+			}
 		},
 		"status": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) < 2 {
