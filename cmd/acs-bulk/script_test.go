@@ -34,6 +34,8 @@ func scriptSetup(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("SITE", site)
+	// Workspace locks go under the script's directory, not $HOME.
+	env.Setenv("ACS_BULK_LOCK_DIR", filepath.Join(env.WorkDir, ".locks"))
 	return nil
 }
 
