@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -9,15 +10,18 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
 // scriptSandbox is the sandbox a script started with sandbox-start.
 type scriptSandbox struct {
 	srv *sandbox.Server
+	url string
 }
 
 const sandboxKey = "sandbox"
@@ -49,9 +53,12 @@ func scriptServer(ts *testscript.TestScript) *sandbox.Server {
 
 // scriptCmds are the commands the scripts have beside acs-bulk:
 //
-//	sandbox-start STATE [FAIL...]  serve STATE (a sandbox state file) on a loopback
-//	                               port for the rest of the script, with scripted
-//	                               failures, and set SEAM_ENDPOINT and SEAM_API_KEY
+//	sandbox-start STATE [delay=DURATION] [FAIL...]
+//	                               serve STATE (a sandbox state file) on a loopback
+//	                               port for the rest of the script, with a
+//	                               propagation delay and scripted failures, and
+//	                               set SEAM_ENDPOINT and SEAM_API_KEY
+//	sandbox-add GROUP USER         add a member behind acs-bulk's back
 //	sandbox-members                print the memberships as "group user" lines,
 //	                               by name and email, sorted
 //	sandbox-changes                print "changes: N" and the membership changes
@@ -69,15 +76,22 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			st, err := sandbox.LoadState(ts.MkAbs(args[0]))
 			ts.Check(err)
 			var faults sandbox.Faults
+			var delay time.Duration
 			for _, s := range args[1:] {
+				if d, ok := strings.CutPrefix(s, "delay="); ok {
+					delay, err = time.ParseDuration(d)
+					ts.Check(err)
+					continue
+				}
 				f, err := sandbox.ParseScriptedFailure(s)
 				ts.Check(err)
 				faults.Scripted = append(faults.Scripted, f)
 			}
-			srv := sandbox.New(st, sandbox.Options{Faults: faults, Seed: 1})
+			srv := sandbox.New(st, sandbox.Options{Faults: faults, Seed: 1, PropagationDelay: delay})
 			hs := httptest.NewServer(srv)
 			ts.Defer(hs.Close)
-			ts.Value(sandboxKey).(*scriptSandbox).srv = srv
+			sb := ts.Value(sandboxKey).(*scriptSandbox)
+			sb.srv, sb.url = srv, hs.URL
 			ts.Setenv("SEAM_ENDPOINT", hs.URL)
 			ts.Setenv("SEAM_API_KEY", srv.APIKeys()[0])
 		},
@@ -114,6 +128,16 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("usage: sandbox-save FILE")
 			}
 			ts.Check(scriptServer(ts).State().Save(ts.MkAbs(args[0])))
+		},
+		"sandbox-add": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: sandbox-add GROUP USER")
+			}
+			sb := ts.Value(sandboxKey).(*scriptSandbox)
+			c, err := seam.New(seam.Options{APIKey: sb.srv.APIKeys()[0], Endpoint: sb.url, Getenv: func(string) string { return "" }})
+			ts.Check(err)
+			_, err = c.AddUserToGroup(context.Background(), args[0], args[1])
+			ts.Check(err)
 		},
 		"sandbox-lift": func(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(scriptServer(ts).SetFaults(sandbox.Faults{}))
