@@ -24,7 +24,10 @@ lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
 bench: ## run the benchmarks (figures go in the release notes)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-demo: build ## start the sandbox with the sample site (a later step runs the whole story)
+demo: ## run a whole migration against the built-in sandbox (validate, plan, apply, rerun, in sync)
+	$(GO) run ./cmd/acs-bulk demo
+
+sandbox: build ## serve the sample site on 127.0.0.1:8787 for your own experiments (Ctrl-C to stop)
 	$(BIN) sandbox --state samples/harbor-site.json
 
 fuzz: ## fuzz the CSV reader for a minute

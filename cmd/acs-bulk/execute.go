@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/lock"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/progress"
 	"github.com/acs-bulk/acs-bulk/internal/report"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
@@ -180,7 +182,10 @@ func (e *execution) do(ctx context.Context) error {
 	k := len(e.skipped)
 	log.Info(e.verb+" started", "run_id", runID, "endpoint", e.client.Endpoint(), "add", adds, "remove", removes, "skipped", k, "report_dir", dir)
 
-	prog := newProgress(e.io.Err, e.io.ErrTTY && !e.global.Quiet, len(ops), log)
+	prog := progress.Nop()
+	if !e.global.Quiet {
+		prog = progress.New(e.io.Err, e.io.ErrTTY, len(ops), log)
+	}
 	res, runErr := exec.Run(context.Background(), e.client, ops, exec.Options{
 		Concurrency:  e.api.Concurrency,
 		MaxErrors:    e.run.MaxErrors,
@@ -253,7 +258,7 @@ func (e *execution) do(ctx context.Context) error {
 		pastTense(e.verb), added, removed, counts[report.Failed], counts[report.NotAttempted], skippedNote, dir)
 	log.Info(e.verb+" finished", "run_id", runID, "succeeded", counts[report.Succeeded], "failed", counts[report.Failed],
 		"not_attempted", counts[report.NotAttempted], "skipped", counts[report.Skipped], "throttled", stats.Throttled,
-		"lowest_rate", stats.LowestRate, "stopped", res.Stopped)
+		"lowest_rate", math.Round(stats.LowestRate*10)/10, "stopped", res.Stopped)
 
 	switch {
 	case runErr != nil:

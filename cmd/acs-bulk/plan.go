@@ -29,7 +29,7 @@ type planFlags struct {
 }
 
 func (p *planFlags) register(f *pflag.FlagSet) {
-	f.StringVarP(&p.File, "file", "f", "", "desired-state CSV (required)")
+	f.StringVarP(&p.File, "file", "f", "", "desired-state CSV")
 	f.StringArrayVar(&p.Systems, "system", nil, "access system id or name to work on (repeatable; default: the systems the CSV names)")
 	f.StringVar(&p.Mode, "mode", "sync", "sync (add the missing, remove the extra), add-only or remove-only")
 	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV names) or systems (every managed group of the systems, emptying groups absent from the CSV)")

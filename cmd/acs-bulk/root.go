@@ -126,6 +126,7 @@ rehearsal server).
 		newRerunCmd(io, g),
 		newRevertCmd(io, g),
 		newSandboxCmd(io, g),
+		newDemoCmd(io, g),
 	)
 	return root
 }
