@@ -4,10 +4,10 @@ BIN ?= bin/acs-bulk
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help build test lint bench demo sandbox fuzz tidy
+.PHONY: help build test lint bench bench-pacing demo sandbox fuzz
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/acs-bulk
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acs-bulk
@@ -21,8 +21,11 @@ lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	$(GO) mod tidy -diff
 
-bench: ## run the benchmarks (figures go in the release notes)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## run the quick benchmarks (parsing, planning, client, sandbox, executor)
+	$(GO) test -run '^$$' -bench . -skip Pacing -benchmem ./...
+
+bench-pacing: ## run the apply pacing benchmarks (3,000 operations each; about 8 minutes)
+	$(GO) test -run '^$$' -bench Pacing -benchtime 1x -timeout 30m ./internal/exec
 
 demo: ## run a whole migration against the built-in sandbox (validate, plan, apply, rerun, in sync)
 	$(GO) run ./cmd/acs-bulk demo

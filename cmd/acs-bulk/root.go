@@ -128,6 +128,17 @@ rehearsal server).
 		newSandboxCmd(io, g),
 		newDemoCmd(io, g),
 	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  acs-bulk completion bash > /etc/bash_completion.d/acs-bulk\n  acs-bulk completion zsh > \"${fpath[1]}/_acs-bulk\"\n  acs-bulk completion fish > ~/.config/fish/completions/acs-bulk.fish"
+			c.Long += "\n\n" + exitcode.Help(exitcode.OK, exitcode.Usage)
+			for _, shell := range c.Commands() {
+				shell.Long += "\n\n" + exitcode.Help(exitcode.OK, exitcode.Usage)
+				shell.Example = "  acs-bulk completion " + shell.Name() + " > acs-bulk." + shell.Name()
+			}
+		}
+	}
 	return root
 }
 
