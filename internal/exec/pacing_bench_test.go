@@ -75,4 +75,3 @@ func BenchmarkPacingSequential(b *testing.B) {
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "ops/s")
 	}
 }
-
