@@ -95,7 +95,8 @@ func TestPacerFloorAboveRate(t *testing.T) {
 
 func TestRetryBudgetArithmetic(t *testing.T) {
 	p := newPacer(pacerConfig{budget: 2, now: time.Now})
-	if !p.takeRetry() || !p.takeRetry() || p.takeRetry() {
+	first, second, third := p.takeRetry(), p.takeRetry(), p.takeRetry()
+	if !first || !second || third {
 		t.Fatal("want exactly 2 retries from a budget of 2")
 	}
 	for range 4 {
