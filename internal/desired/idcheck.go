@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+
+	"github.com/acs-bulk/acs-bulk/internal/phone"
 )
 
 // userCol names one of the user columns inside the identifier checks.
@@ -42,7 +44,7 @@ func (c userCol) same(a, b string) bool {
 	case ucEmail:
 		return strings.EqualFold(a, b)
 	case ucPhone:
-		return phoneDigits(a) == phoneDigits(b)
+		return phone.Normalize(a) == phone.Normalize(b)
 	}
 	return a == b
 }
@@ -54,7 +56,7 @@ func (c userCol) write(h *maphash.Hash, v string) {
 	case ucEmail:
 		writeFold(h, v)
 	case ucPhone:
-		h.WriteString(phoneDigits(v))
+		h.WriteString(phone.Normalize(v))
 	default:
 		h.WriteString(v)
 	}
@@ -79,29 +81,6 @@ var idCheckList = []idCheck{
 	{key: ucIdentity, val: ucPhone},
 	{key: ucEmail, val: ucAcsUser, scoped: true},
 	{key: ucPhone, val: ucAcsUser, scoped: true},
-}
-
-// phoneDigits keeps the digits of a phone number and a + in front of them,
-// so that "+1 (555) 010-0100" and "+15550100100" compare equal.
-func phoneDigits(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || c == '+' && i == 0) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if '0' <= c && c <= '9' || c == '+' && len(b) == 0 {
-			b = append(b, c)
-		}
-	}
-	return string(b)
 }
 
 // scope returns the system a row names, by id when it has one.

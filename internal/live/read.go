@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/phone"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
@@ -264,7 +265,7 @@ func needsIdentities(rows []desired.Row, users []seam.User) bool {
 		}
 		for _, p := range []string{u.PhoneNumber, u.UserIdentityPhoneNumber} {
 			if p != "" {
-				phones[NormalizePhone(p)] = true
+				phones[phone.Normalize(p)] = true
 			}
 		}
 	}
@@ -281,23 +282,11 @@ func needsIdentities(rows []desired.Row, users []seam.User) bool {
 		if r.Email != "" && !emails[strings.ToLower(r.Email)] {
 			return true
 		}
-		if r.Email == "" && r.Phone != "" && !phones[NormalizePhone(r.Phone)] {
+		if r.Email == "" && r.Phone != "" && !phones[phone.Normalize(r.Phone)] {
 			return true
 		}
 	}
 	return false
-}
-
-// NormalizePhone keeps the digits of a phone number and a leading +, so that
-// "+1 (555) 010-0100" and "+15550100100" compare equal.
-func NormalizePhone(p string) string {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(p) {
-		if r == '+' && i == 0 || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func sortSnapshot(s *Snapshot) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/live"
+	"github.com/acs-bulk/acs-bulk/internal/phone"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
@@ -121,7 +122,7 @@ func newIndex(snap *live.Snapshot) *index {
 			k := sysKey{s, e}
 			ix.usersByEmail[k] = append(ix.usersByEmail[k], ui)
 		}
-		p1, p2 := normPhone(u.PhoneNumber), normPhone(u.UserIdentityPhoneNumber)
+		p1, p2 := phone.Normalize(u.PhoneNumber), phone.Normalize(u.UserIdentityPhoneNumber)
 		ix.userPhones[i] = [2]string{p1, p2}
 		if p1 != "" {
 			k := sysKey{s, p1}
@@ -140,33 +141,11 @@ func newIndex(snap *live.Snapshot) *index {
 		if e := strings.ToLower(strings.TrimSpace(id.EmailAddress)); e != "" {
 			ix.identByEmail[e] = append(ix.identByEmail[e], int32(i))
 		}
-		if p := normPhone(id.PhoneNumber); p != "" {
+		if p := phone.Normalize(id.PhoneNumber); p != "" {
 			ix.identByPhone[p] = append(ix.identByPhone[p], int32(i))
 		}
 	}
 	return ix
-}
-
-// normPhone keeps the digits of a phone number and a leading +.
-func normPhone(p string) string {
-	p = strings.TrimSpace(p)
-	if p == "" {
-		return ""
-	}
-	b := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c >= '0' && c <= '9':
-			b = append(b, c)
-		case c == '+' && len(b) == 0 && i == 0:
-			b = append(b, c)
-		}
-	}
-	if len(b) == 0 || (len(b) == 1 && b[0] == '+') {
-		return ""
-	}
-	return string(b)
 }
 
 // memberTarget returns the target of an id read from Members.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/phone"
 )
 
 // CSV column names, as RowError.Column reports them.
@@ -244,7 +245,7 @@ func (rv *resolver) user(r *desired.Row, sys int32) (target, ident int32, err *R
 	case r.Email != "":
 		return rv.byContact(r, sys, colEmail, "email", strings.ToLower(r.Email), ix.usersByEmail, ix.identByEmail)
 	case r.Phone != "":
-		p := normPhone(r.Phone)
+		p := phone.Normalize(r.Phone)
 		if p == "" {
 			return -1, -1, rv.rowErr(r, colPhone, "", "phone_number '%s' has no digits", r.Phone)
 		}
@@ -299,7 +300,7 @@ func (rv *resolver) viaIdentity(r *desired.Row, sys, id int32) (int32, int32, *R
 	if e := strings.ToLower(strings.TrimSpace(idn.EmailAddress)); e != "" {
 		cands = append(cands, ix.usersByEmail[sysKey{sys, e}]...)
 	}
-	if p := normPhone(idn.PhoneNumber); p != "" {
+	if p := phone.Normalize(idn.PhoneNumber); p != "" {
 		for _, u := range ix.usersByPhone[sysKey{sys, p}] {
 			if !slices.Contains(cands, u) {
 				cands = append(cands, u)
@@ -352,7 +353,7 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 		}
 	}
 	if r.Phone != "" {
-		p := normPhone(r.Phone)
+		p := phone.Normalize(r.Phone)
 		have := ix.userPhones[u]
 		switch {
 		case p == "":
@@ -389,7 +390,7 @@ func (rv *resolver) agreeIdentity(r *desired.Row, sys, id int32) *RowError {
 		}
 	}
 	if r.Phone != "" {
-		p, have := normPhone(r.Phone), normPhone(idn.PhoneNumber)
+		p, have := phone.Normalize(r.Phone), phone.Normalize(idn.PhoneNumber)
 		switch {
 		case p == "":
 			return rv.rowErr(r, colPhone, "", "phone_number '%s' has no digits", r.Phone)
@@ -422,7 +423,7 @@ func (rv *resolver) candidates(r *desired.Row, sys int32) []int32 {
 	if r.Email != "" {
 		c = append(c, ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]...)
 	}
-	if p := normPhone(r.Phone); p != "" {
+	if p := phone.Normalize(r.Phone); p != "" {
 		c = append(c, ix.usersByPhone[sysKey{sys, p}]...)
 	}
 	return c
