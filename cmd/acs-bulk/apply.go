@@ -95,7 +95,9 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 			return err
 		}
 		if err := guardError(pl.plan); err != nil {
-			pl.plan.WriteText(o.io.Err)
+			if o.io.ErrTTY {
+				pl.plan.WriteText(o.io.Err)
+			}
 			return err
 		}
 		ex.client = pl.client

@@ -11,7 +11,7 @@ import (
 // TestEveryCommandHasFullHelp: a one-line summary, a longer description,
 // examples, and its exit codes, for every command and subcommand.
 func TestEveryCommandHasFullHelp(t *testing.T) {
-	root := newRootCmd(context.Background(), &IO{Getenv: func(string) string { return "" }}, nil)
+	root, _ := newRootCmd(context.Background(), &IO{Getenv: func(string) string { return "" }}, nil)
 	var walk func(c *cobra.Command)
 	seen := 0
 	walk = func(c *cobra.Command) {

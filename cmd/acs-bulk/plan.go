@@ -78,7 +78,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, a
 	if err != nil {
 		return nil, err
 	}
-	f, err := readDesired(io, pf.File)
+	f, err := readDesired(io, g, pf.File)
 	if err != nil {
 		return nil, err
 	}

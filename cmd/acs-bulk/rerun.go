@@ -231,7 +231,7 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.io.InTTY && !o.run.Yes || p.Guard() != nil {
+	if o.io.InTTY && !o.run.Yes || p.Guard() != nil && o.io.ErrTTY {
 		p.WriteText(o.io.Err)
 	}
 	if err := guardError(p); err != nil {

@@ -84,7 +84,7 @@ func redact(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-func newRootCmd(ctx context.Context, io *IO, args []string) *cobra.Command {
+func newRootCmd(ctx context.Context, io *IO, args []string) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{Args: append([]string{"acs-bulk"}, args...)}
 	root := &cobra.Command{
 		Use:   "acs-bulk",
@@ -119,7 +119,7 @@ rehearsal server).
 
 	root.AddCommand(
 		newVersionCmd(io),
-		newValidateCmd(io),
+		newValidateCmd(io, g),
 		newPlanCmd(io, g),
 		newExportCmd(io, g),
 		newApplyCmd(io, g),
@@ -139,7 +139,27 @@ rehearsal server).
 			}
 		}
 	}
-	return root
+	return root, g
+}
+
+// say prints a message for the person or the log shipper reading stderr:
+// "acs-bulk: warning: ..." lines, or JSON log lines with --log-format json,
+// so that a JSON log stays JSON to its last line.
+func (g *globalOptions) say(w io.Writer, level slog.Level, msg string, attrs ...any) {
+	if g.LogFormat == "json" {
+		slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: redact})).Log(context.Background(), level, msg, attrs...)
+		return
+	}
+	name := strings.ToLower(level.String())
+	if level == slog.LevelWarn {
+		name = "warning"
+	}
+	fmt.Fprintf(w, "acs-bulk: %s: %s\n", name, msg)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		if attrs[i] == "hint" {
+			fmt.Fprintf(w, "acs-bulk: hint: %v\n", attrs[i+1])
+		}
+	}
 }
 
 // hinter is implemented by errors that can suggest a fix ("did you mean").
@@ -147,7 +167,7 @@ type hinter interface{ Hint() string }
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, args []string, io *IO) int {
-	root := newRootCmd(ctx, io, args)
+	root, g := newRootCmd(ctx, io, args)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
@@ -156,15 +176,16 @@ func run(ctx context.Context, args []string, io *IO) int {
 	code := exitcode.For(err)
 	if isCobraUsage(err) {
 		code = exitcode.Usage
-		fmt.Fprintf(io.Err, "acs-bulk: error: %v\nRun 'acs-bulk --help' for usage.\n", err)
+		g.say(io.Err, slog.LevelError, err.Error(), "exit_code", code, "hint", "run 'acs-bulk --help' for usage")
 		return code
 	}
 	if code != exitcode.Changes {
-		fmt.Fprintf(io.Err, "acs-bulk: error: %v\n", err)
+		attrs := []any{"exit_code", code}
 		var h hinter
 		if errors.As(err, &h) && h.Hint() != "" {
-			fmt.Fprintf(io.Err, "acs-bulk: hint: %s\n", h.Hint())
+			attrs = append(attrs, "hint", h.Hint())
 		}
+		g.say(io.Err, slog.LevelError, err.Error(), attrs...)
 	}
 	return code
 }

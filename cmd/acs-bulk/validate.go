@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -13,12 +14,13 @@ import (
 )
 
 type validateOptions struct {
-	io   *IO
-	File string
+	io     *IO
+	global *globalOptions
+	File   string
 }
 
-func newValidateCmd(io *IO) *cobra.Command {
-	o := &validateOptions{io: io}
+func newValidateCmd(io *IO, g *globalOptions) *cobra.Command {
+	o := &validateOptions{io: io, global: g}
 	cmd := &cobra.Command{
 		Use:   "validate --file FILE",
 		Short: "Check a desired-state CSV offline",
@@ -31,11 +33,11 @@ then a count) as FILE:LINE: column X: what is wrong.
 		Example: `  acs-bulk validate --file samples/migration.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := readDesired(o.io, o.File)
+			f, err := readDesired(o.io, o.global, o.File)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(o.io.Out, "%s: %d rows valid%s\n", o.File, len(f.Rows), describeFile(f))
+			fmt.Fprintf(o.io.Out, "%s: %d row%s valid%s\n", o.File, len(f.Rows), plural(len(f.Rows)), describeFile(f))
 			return nil
 		},
 	}
@@ -46,15 +48,15 @@ then a count) as FILE:LINE: column X: what is wrong.
 
 // readDesired reads and checks the CSV, printing its warnings to stderr. A
 // file with problems is a usage error (exit 2): nothing is changed.
-func readDesired(io *IO, path string) (*desired.File, error) {
+func readDesired(io *IO, g *globalOptions, path string) (*desired.File, error) {
 	f, err := desired.ReadFile(path, desired.Options{})
 	if f != nil {
 		shown := min(50, len(f.Warnings))
 		for i := range shown {
-			fmt.Fprintf(io.Err, "acs-bulk: warning: %v\n", &f.Warnings[i])
+			g.say(io.Err, slog.LevelWarn, f.Warnings[i].Error())
 		}
 		if rest := len(f.Warnings) + f.WarningsOmitted - shown; rest > 0 {
-			fmt.Fprintf(io.Err, "acs-bulk: warning: ... and %d more warnings\n", rest)
+			g.say(io.Err, slog.LevelWarn, fmt.Sprintf("... and %d more warnings", rest))
 		}
 	}
 	var problems *desired.Errors

@@ -130,7 +130,7 @@ func Read(ctx context.Context, api API, req Request) (*Snapshot, error) {
 		return nil, err
 	}
 
-	if needsIdentities(req.Rows, snap.Users) {
+	if needsIdentities(req.Rows, snap, req.Systems) {
 		ids, err := api.ListUserIdentities(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list user identities: %w", err)
@@ -249,44 +249,80 @@ func involvedGroups(groups []seam.AccessGroup, systems []seam.System, req Reques
 }
 
 // needsIdentities says whether any row can only be resolved through user
-// identities: it names one, or its email or phone matches no ACS user.
-func needsIdentities(rows []desired.Row, users []seam.User) bool {
-	emails := map[string]bool{}
-	phones := map[string]bool{}
-	identities := map[string]bool{}
-	for _, u := range users {
+// identities: it names one that has no ACS user in the row's system, or its
+// email or phone matches no ACS user of the row's system (a person known in
+// one site and added to another goes by identity there).
+func needsIdentities(rows []desired.Row, snap *Snapshot, flagSystems []string) bool {
+	type key struct{ system, kind, value string }
+	known := map[key]bool{}
+	for _, u := range snap.Users {
 		if u.UserIdentityID != "" {
-			identities[u.UserIdentityID] = true
+			known[key{u.SystemID, "identity", u.UserIdentityID}] = true
 		}
 		for _, e := range []string{u.EmailAddress, u.Email, u.UserIdentityEmailAddress} {
 			if e != "" {
-				emails[strings.ToLower(e)] = true
+				known[key{u.SystemID, "email", strings.ToLower(e)}] = true
 			}
 		}
 		for _, p := range []string{u.PhoneNumber, u.UserIdentityPhoneNumber} {
 			if p != "" {
-				phones[phone.Normalize(p)] = true
+				known[key{u.SystemID, "phone", phone.Normalize(p)}] = true
 			}
 		}
 	}
 	for _, r := range rows {
-		if r.AcsUserID != "" {
+		var k key
+		switch {
+		case r.AcsUserID != "":
+			continue
+		case r.UserIdentityID != "":
+			k = key{kind: "identity", value: r.UserIdentityID}
+		case r.Email != "":
+			k = key{kind: "email", value: strings.ToLower(r.Email)}
+		case r.Phone != "":
+			k = key{kind: "phone", value: phone.Normalize(r.Phone)}
+		default:
 			continue
 		}
-		if r.UserIdentityID != "" {
-			if !identities[r.UserIdentityID] {
+		for _, sys := range rowSystems(r, snap, flagSystems) {
+			k.system = sys
+			if !known[k] {
 				return true
 			}
-			continue
-		}
-		if r.Email != "" && !emails[strings.ToLower(r.Email)] {
-			return true
-		}
-		if r.Email == "" && r.Phone != "" && !phones[phone.Normalize(r.Phone)] {
-			return true
 		}
 	}
 	return false
+}
+
+// rowSystems are the systems a row may be about, as far as the state read so
+// far tells (the planner decides, and reports a row whose system is unclear).
+func rowSystems(r desired.Row, snap *Snapshot, flagSystems []string) []string {
+	var out []string
+	switch {
+	case r.SystemID != "":
+		return []string{r.SystemID}
+	case r.SystemName != "":
+		for _, s := range snap.Systems {
+			if strings.EqualFold(s.Name, r.SystemName) {
+				out = append(out, s.ID)
+			}
+		}
+	case len(flagSystems) > 0:
+		for _, f := range flagSystems {
+			if s, err := FindSystem(snap.Systems, f); err == nil {
+				out = append(out, s.ID)
+			}
+		}
+	case len(snap.Systems) == 1:
+		out = append(out, snap.Systems[0].ID)
+	default:
+		for _, g := range snap.Groups {
+			if g.ID == r.GroupID || r.GroupID == "" && g.Name == r.GroupName {
+				out = append(out, g.SystemID)
+			}
+		}
+	}
+	return out
 }
 
 func sortSnapshot(s *Snapshot) {

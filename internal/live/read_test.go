@@ -113,6 +113,18 @@ func TestReadReadsOnlyWhatThePlanNeeds(t *testing.T) {
 			members: []string{"sys0_g0"},
 		},
 		{
+			name: "an email known in one system but not in the row's system reads the identities",
+			rows: []desired.Row{
+				{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user1@site0.example"},
+				{Line: 3, SystemID: "sys1", GroupName: "Group 0", Email: "user1@site0.example"},
+			},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 2, "/user_identities/list": 1,
+			},
+			members: []string{"sys0_g0", "sys1_g0"},
+		},
+		{
 			name: "a group id without a system reads the groups of every system",
 			rows: []desired.Row{{Line: 2, GroupID: "sys1_g1", AcsUserID: "sys1_u1"}},
 			want: map[string]int{

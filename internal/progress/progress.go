@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,7 +205,7 @@ func (r *reporter) Finish() {
 			slog.Int64("skipped", r.skipped.Load()),
 			slog.Int64("not_attempted", r.notAttempted.Load()),
 			slog.String("rate", fmt.Sprintf("%.1f/s", r.rate(done))),
-			slog.Duration("elapsed", r.now().Sub(r.start)),
+			slog.Float64("elapsed_s", math.Round(r.now().Sub(r.start).Seconds()*10)/10),
 		)
 	})
 }
