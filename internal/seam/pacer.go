@@ -12,11 +12,18 @@ import (
 )
 
 // Adaptive pacing constants: multiply the rate by throttleFactor on a 429, at
-// most once per throttleWindow; add successStep req/s per success.
+// most once per throttleWindow, remembering the rate that was too fast as a
+// ceiling; add successStep req/s per success up to recoverFraction of the
+// ceiling, then only probeStep per success, so that the rate creeps up to the
+// ceiling instead of charging into it again (measured: the goodput
+// benchmark went from 10.9% of requests answered 429 to the figure in the
+// README's tuning section).
 const (
-	throttleFactor = 0.7
-	throttleWindow = time.Second
-	successStep    = 0.25
+	throttleFactor  = 0.7
+	throttleWindow  = time.Second
+	successStep     = 0.25
+	recoverFraction = 0.9
+	probeStep       = successStep / 10
 	// The retry budget counts in fifths of a retry: a retry costs retryCost,
 	// a successful response earns back one fifth.
 	retryCost = 5
@@ -63,6 +70,7 @@ type pacer struct {
 	pausedUntil  time.Time
 	cur          float64
 	lowest       float64
+	ceiling      float64 // the rate of the last decrease; 0: none yet
 	lastDecrease time.Time
 	budget       int // in fifths of a retry
 	budgetCap    int // < 0: unlimited
@@ -138,12 +146,17 @@ func (p *pacer) observe(status int) {
 			now := p.now()
 			if p.lastDecrease.IsZero() || now.Sub(p.lastDecrease) >= throttleWindow {
 				p.lastDecrease = now
+				p.ceiling = p.cur
 				p.setRate(max(p.minRate, p.cur*throttleFactor))
 			}
 		}
 	case status < 500:
 		if p.adaptive && p.cur < p.maxRate {
-			p.setRate(min(p.maxRate, p.cur+successStep))
+			step := successStep
+			if p.ceiling > 0 && p.cur >= p.ceiling*recoverFraction {
+				step = probeStep
+			}
+			p.setRate(min(p.maxRate, p.cur+step))
 		}
 		if p.budgetCap >= 0 {
 			p.budget = min(p.budgetCap, p.budget+1)

@@ -55,7 +55,18 @@ func TestAdaptivePacer(t *testing.T) {
 	p.observe(503)
 	check("5xx leaves the rate alone", r3, r2)
 
-	for range 100 {
+	// Up to 90% of the rate that drew the last 429 (r1) in full steps, then
+	// a tenth of a step per success.
+	for p.stats().Rate < r1*recoverFraction {
+		p.observe(200)
+	}
+	before := p.stats().Rate
+	p.observe(200)
+	if got := p.stats().Rate; got != before+probeStep {
+		t.Errorf("near the ceiling a success added %v, want %v", got-before, probeStep)
+	}
+
+	for range 1000 {
 		p.observe(200)
 	}
 	check("successes never go above the configured rate", 10, r2)
