@@ -28,6 +28,8 @@ type applyOptions struct {
 	PlanFile   string
 	AllowStale bool
 	now        func() time.Time
+	// changed says whether a flag was given on the command line.
+	changed func(name string) bool
 }
 
 const runExitCodes = "Exit status:\n" +
@@ -73,6 +75,7 @@ not_attempted.
   acs-bulk plan --file f.csv --out plan.json && acs-bulk apply --plan plan.json --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.changed = cmd.Flags().Changed
 			return applyRun(cmd.Context(), o)
 		},
 	}
@@ -88,9 +91,20 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 	if o.PlanFile == "" && o.plan.File == "" {
 		return exitcode.Usagef("apply needs --file FILE or --plan PLAN.json")
 	}
-	ex := &execution{io: o.io, global: o.global, api: &o.api, run: &o.run, verb: "apply", now: o.now}
+	if o.PlanFile != "" {
+		for _, name := range []string{"mode", "scope", "system", "max-removals", "allow-empty-groups", "skip-unresolved"} {
+			if o.changed(name) {
+				return exitcode.Usagef("--%s cannot be used with --plan: a saved plan keeps the options it was made with; plan again with --%s", name, name)
+			}
+		}
+	}
+	ex, err := newExecution(o.io, o.global, &o.api, &o.run, "apply", o.now)
+	if err != nil {
+		return err
+	}
+	defer ex.release()
 	if o.PlanFile == "" {
-		pl, err := computePlan(ctx, o.io, o.global, &o.plan, &o.api, true)
+		pl, err := computePlan(ctx, o.io, o.global, &o.plan, ex.client, o.api.Concurrency)
 		if err != nil {
 			return err
 		}
@@ -100,7 +114,6 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 			}
 			return err
 		}
-		ex.client = pl.client
 		ex.doc = &plan.Document{
 			Version: plan.DocumentVersion, ToolVersion: buildVersion(), CreatedAt: o.now().UTC(),
 			InputFile: o.plan.File, InputSHA256: pl.file.SHA256, Options: pl.opts,
@@ -122,47 +135,72 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 	if err := guardError(doc.Plan); err != nil {
 		return err
 	}
-	if o.plan.File != "" {
-		sum, err := fileSHA256(o.plan.File)
-		if err != nil {
-			return exitcode.With(exitcode.Usage, err)
-		}
-		if sum != doc.InputSHA256 {
-			return exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", o.plan.File, short(sum), short(doc.InputSHA256)))
-		}
-	}
-	client, err := o.api.client(o.io, o.global, true)
-	if err != nil {
-		return exitcode.With(exitcode.Usage, err)
-	}
 	groups := make([]string, 0, len(doc.Members))
 	for g := range doc.Members {
 		groups = append(groups, g)
 	}
-	members, err := live.ReadMembers(ctx, client, groups, o.api.Concurrency)
+	members, err := live.ReadMembers(ctx, ex.client, groups, o.api.Concurrency)
 	if err != nil {
 		return fmt.Errorf("read live state: %w", err)
 	}
-	if changes := live.DiffMembers(doc.Members, members.IDs()); len(changes) > 0 && !o.AllowStale {
+	changes := live.DiffMembers(doc.Members, members.IDs())
+	if len(changes) > 0 && !o.AllowStale {
 		return exitcode.With(exitcode.Guard, staleError(o.PlanFile, doc, changes))
 	}
-	ex.client = client
-	ex.doc = doc
-	sat := satisfiedBy(members)
-	var todo []plan.Operation
-	for _, op := range doc.Plan.Operations {
-		if sat(op) {
-			ex.skipped = append(ex.skipped, op)
-		} else {
-			todo = append(todo, op)
+	if o.plan.File != "" {
+		if err := checkInput(ctx, o, ex, doc, len(changes) > 0); err != nil {
+			return err
 		}
 	}
-	p := *doc.Plan
-	p.Operations = todo
+	// The operations left against the state as it is now, with the guards
+	// computed again on it: a stale plan must not empty a group that other
+	// changes have thinned since.
+	p, done, err := plan.Replan(doc.Plan.Operations, members.IDs(), doc.Options, satisfiedBy(members))
+	if err != nil {
+		return err
+	}
+	if err := guardError(p); err != nil {
+		return err
+	}
 	d := *doc
-	d.Plan = &p
-	ex.doc = &d
+	d.Plan = p
+	ex.doc, ex.skipped = &d, done
+	if o.io.InTTY && !o.run.Yes {
+		p.WriteText(o.io.Err)
+	}
 	return ex.do(ctx)
+}
+
+// checkInput checks a saved plan against the CSV it was made from: the
+// file's hash must match, and the live state the plan depends on (groups,
+// users, identities) must have the fingerprint the plan recorded, unless
+// --allow-stale (or the members already differ, which was reported).
+func checkInput(ctx context.Context, o *applyOptions, ex *execution, doc *plan.Document, knownStale bool) error {
+	sum, err := fileSHA256(o.plan.File)
+	if err != nil {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	if sum != doc.InputSHA256 {
+		return exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", o.plan.File, short(sum), short(doc.InputSHA256)))
+	}
+	if o.AllowStale || knownStale {
+		return nil
+	}
+	f, err := readDesired(o.io, o.global, o.plan.File)
+	if err != nil {
+		return err
+	}
+	snap, err := live.Read(ctx, ex.client, live.Request{
+		Rows: f.Rows, Systems: doc.Options.Systems, AllGroups: doc.Options.Scope == plan.ScopeSystems, Concurrency: o.api.Concurrency,
+	})
+	if err := liveError(err); err != nil {
+		return err
+	}
+	if fp := snap.Fingerprint(); fp != doc.StateFingerprint {
+		return exitcode.With(exitcode.Guard, fmt.Errorf("%s is stale: the groups, users or identities it was computed from changed since %s (state fingerprint %s, the plan says %s); plan again, or pass --allow-stale; nothing was changed",
+			o.PlanFile, doc.CreatedAt.Format(time.RFC3339), short(strings.TrimPrefix(fp, "sha256:")), short(strings.TrimPrefix(doc.StateFingerprint, "sha256:"))))
+	}
+	return nil
 }
 
 // staleError says what changed in the plan's groups since it was made.

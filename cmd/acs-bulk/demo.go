@@ -125,7 +125,8 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n(The sandbox now has a bad day: 15-25 ms latency, 5%% 503s, 40 requests/s then 429s, and a refusal for %s.)\n", victim)
-	run1 := "runs/apply"
+	runs := filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z"))
+	run1 := filepath.Join(runs, "apply")
 	code := step(3, "Apply it (cron would do the same, with --yes)", "apply", "--file", "migration.csv", "--yes", "--rate", "60", "--report-dir", run1)
 	if code != exitcode.Partial && code != exitcode.OK {
 		return exitcode.With(code, errors.New("demo: apply failed"))
@@ -135,14 +136,14 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	}
 	fmt.Fprintf(w, "\n(The faults are lifted.)\n")
 	if code == exitcode.Partial {
-		if code := step(4, "Retry what failed, from the run's report", "rerun", "--from", run1, "--yes", "--report-dir", "runs/rerun"); code != 0 {
+		if code := step(4, "Retry what failed, from the run's report", "rerun", "--from", run1, "--yes", "--report-dir", filepath.Join(runs, "rerun")); code != 0 {
 			return exitcode.With(code, errors.New("demo: rerun failed"))
 		}
 	}
 	if code := step(5, "Check: nothing left to change (exit 0 = in sync, 5 = changes)", "plan", "--file", "migration.csv", "--detailed-exitcode"); code != 0 {
 		return exitcode.With(exitcode.Failure, fmt.Errorf("demo: the workspace is not in sync (plan exit %d)", code))
 	}
-	fmt.Fprintf(w, "\nIn sync. Reports: %s (report.json, report.csv, failures.csv, journal.jsonl in each run).\n", filepath.Join(dir, "runs"))
+	fmt.Fprintf(w, "\nIn sync. Reports: %s (report.json, report.csv, failures.csv, journal.jsonl in each run).\n", filepath.Join(dir, runs))
 	return nil
 }
 

@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -373,5 +374,79 @@ func TestSecondApplyIsLockedOut(t *testing.T) {
 	close(release)
 	if err := first.Wait(); err != nil {
 		t.Fatalf("first apply: %v\n%s", err, errb)
+	}
+}
+
+// TestKill9ThenRevert: revert of a killed run undoes what the run did,
+// including the operations in flight when it died (no record in the journal).
+func TestKill9ThenRevert(t *testing.T) {
+	const users, groups = 60, 4
+	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
+	before := memberships(e.srv)
+	csv := moveCSV(t, users, groups)
+	cmd, _, errb := e.command("apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc := cmd.Process
+	var once sync.Once
+	// Kill while request 40 is held at the server: it reaches the sandbox
+	// after the kill, so its change is made but never journaled.
+	e.setHook(func(n int64) {
+		if n >= 40 {
+			once.Do(func() { proc.Signal(syscall.SIGKILL); proc.Wait() })
+		}
+	})
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(e.dir, "run", "report.json")); err == nil {
+		t.Fatalf("a killed run wrote report.json\n%s", errb)
+	}
+	e.setHook(nil)
+	e.run(0, "revert", "--from", "run", "--yes", "--max-removals", "100%", "--allow-empty-groups", "--report-dir", "undo", "--rate", "0")
+	if got := memberships(e.srv); strings.Join(got, ",") != strings.Join(before, ",") {
+		t.Errorf("after the revert the memberships differ from before the run:\n got %v\nwant %v", got, before)
+	}
+}
+
+// TestInterruptAtThePrompt: Ctrl-C while apply waits for "y" ends it with 130,
+// writing nothing and sending nothing.
+func TestInterruptAtThePrompt(t *testing.T) {
+	e := newE2E(t, moveSite(20, 4), sandbox.Faults{})
+	csv := moveCSV(t, 20, 4)
+	cmd, _, _ := e.command("apply", "--file", csv, "--max-removals", "100%", "--report-dir", "run", "--rate", "0")
+	cmd.Env = append(cmd.Env, "ACS_BULK_FORCE_TTY=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	cmd.Stderr = nil
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	var seen strings.Builder
+	for !strings.Contains(seen.String(), "Continue? [y/N]") {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			t.Fatalf("no prompt: %v\n%s", err, seen.String())
+		}
+		seen.Write(buf[:n])
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	rest, _ := io.ReadAll(stderr)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s%s", code, seen.String(), rest)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "run")); err == nil {
+		t.Errorf("an interrupted prompt created the report directory")
+	}
+	if n := e.changes.Load(); n != 0 {
+		t.Errorf("%d changes were sent", n)
 	}
 }

@@ -67,6 +67,39 @@ type execution struct {
 	skipped []plan.Operation
 	// now is the clock (tests may fix it).
 	now func() time.Time
+	// wsLock is the workspace's lock, taken before the live state is read.
+	wsLock  *lock.Lock
+	started time.Time
+}
+
+// newExecution builds the client and takes the workspace lock, before the
+// command reads the live state, so that what it plans from is not changed
+// by another acs-bulk run while it asks or executes.
+func newExecution(io *IO, g *globalOptions, api *apiFlags, run *runFlags, verb string, now func() time.Time) (*execution, error) {
+	client, err := api.client(io, g, true)
+	if err != nil {
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	e := &execution{io: io, global: g, api: api, run: run, client: client, verb: verb, now: now, started: now().UTC()}
+	wsPath, err := lock.WorkspaceLockPath(client.Endpoint(), credentialID(io.Getenv))
+	if err != nil {
+		return nil, err
+	}
+	if e.wsLock, err = lock.Acquire(wsPath, e.holder()); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// release releases the workspace lock.
+func (e *execution) release() {
+	if e.wsLock != nil {
+		e.wsLock.Release()
+	}
+}
+
+func (e *execution) holder() string {
+	return lock.Describe(e.started, strings.Join(report.RedactArgs(e.global.Args), " "))
 }
 
 // credentialID identifies the workspace for its lock, without the key: the
@@ -79,8 +112,10 @@ func credentialID(getenv func(string) string) string {
 	return "key:" + hex.EncodeToString(sum[:8])
 }
 
-// confirm asks on the terminal, or insists on --yes without one.
-func (e *execution) confirm(adds, removes int) error {
+// confirm asks on the terminal, or insists on --yes without one. An
+// interrupt while it waits for the answer ends the command (exit 130)
+// before anything is written.
+func (e *execution) confirm(ctx context.Context, adds, removes int) error {
 	if e.run.Yes || adds+removes == 0 {
 		return nil
 	}
@@ -88,10 +123,23 @@ func (e *execution) confirm(adds, removes int) error {
 		return exitcode.Usagef("refusing to %s %d adds and %d removes without --yes: stdin is not a terminal (as in cron); nothing was changed", e.verb, adds, removes)
 	}
 	fmt.Fprintf(e.io.Err, "About to %s: %d to add, %d to remove, at %s.\nContinue? [y/N] ", e.verb, adds, removes, e.client.Endpoint())
-	line, _ := bufio.NewReader(e.io.In).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.io.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.io.Err)
+		return exitcode.With(exitcode.Interrupted, errors.New("interrupted at the question; nothing was changed"))
+	case line := <-answer:
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			if ctx.Err() != nil {
+				return exitcode.With(exitcode.Interrupted, errors.New("interrupted; nothing was changed"))
+			}
+			return nil
+		}
 	}
 	return exitcode.Usagef("not confirmed; nothing was changed")
 }
@@ -113,7 +161,7 @@ func (e *execution) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := e.confirm(adds, removes); err != nil {
+	if err := e.confirm(ctx, adds, removes); err != nil {
 		return err
 	}
 
@@ -123,29 +171,21 @@ func (e *execution) do(ctx context.Context) error {
 	if dir == "" {
 		dir = filepath.Join("acs-bulk-runs", report.RunDirName(started, runID))
 	}
-	for _, name := range []string{report.ReportJSONName, report.JournalName} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return exitcode.Usagef("%s already holds another run's %s; choose another --report-dir", dir, name)
-		}
-	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
 	}
-	holder := lock.Describe(started, strings.Join(report.RedactArgs(e.global.Args), " "))
-	dirLock, err := lock.Acquire(filepath.Join(dir, lock.DirLockName), holder)
+	dirLock, err := lock.Acquire(filepath.Join(dir, lock.DirLockName), e.holder())
 	if err != nil {
 		return err
 	}
 	defer dirLock.Release()
-	wsPath, err := lock.WorkspaceLockPath(e.client.Endpoint(), credentialID(e.io.Getenv))
-	if err != nil {
-		return err
+	// Checked under the directory's lock, so that two runs cannot both
+	// find the directory free.
+	for _, name := range []string{report.ReportJSONName, report.JournalName, "plan.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return exitcode.Usagef("%s already holds %s of another run or plan; choose another --report-dir", dir, name)
+		}
 	}
-	wsLock, err := lock.Acquire(wsPath, holder)
-	if err != nil {
-		return err
-	}
-	defer wsLock.Release()
 
 	// The run directory keeps every operation in record order (skipped
 	// first), so that a rerun after a crash can match the journal's
@@ -169,17 +209,33 @@ func (e *execution) do(ctx context.Context) error {
 	defer journal.Close()
 
 	records := make([]report.Record, 0, len(all))
+	var journalErr error
 	for i, op := range e.skipped {
 		r := recordOf(op, i+1)
 		r.Status = report.Skipped
 		r.ErrorMessage = "already satisfied by the live state: not sent"
 		r.FinishedAt = e.now().UTC()
-		if err := journal.Append(r); err != nil {
-			return err
+		if journalErr == nil {
+			journalErr = journal.Append(r)
 		}
 		records = append(records, r)
 	}
 	k := len(e.skipped)
+	if journalErr != nil {
+		// Nothing is sent without a journal; the report still has every
+		// operation.
+		for i, op := range ops {
+			r := recordOf(op, k+i+1)
+			r.Status, r.ErrorType = report.NotAttempted, exec.ErrorTypeJournal
+			r.ErrorMessage = "not sent: the journal could not be written"
+			records = append(records, r)
+		}
+		rep := &report.Run{RunID: runID, Command: e.global.Args, Endpoint: e.client.Endpoint(), StartedAt: started, FinishedAt: e.now().UTC(), Stopped: "journal", Records: records}
+		if err := report.Write(dir, rep); err != nil {
+			return fmt.Errorf("journal: %w; report: %v", journalErr, err)
+		}
+		return fmt.Errorf("%s stopped before sending anything: journal: %w; see %s", e.verb, journalErr, dir)
+	}
 	log.Info(e.verb+" started", "run_id", runID, "endpoint", e.client.Endpoint(), "add", adds, "remove", removes, "skipped", k, "report_dir", dir)
 
 	prog := progress.Nop()
@@ -240,6 +296,12 @@ func (e *execution) do(ctx context.Context) error {
 	}
 
 	counts := report.Count(records)
+	notReflected := 0
+	for _, r := range records {
+		if r.Verified == report.VerifyNotReflected {
+			notReflected++
+		}
+	}
 	added, removed := 0, 0
 	for _, r := range records {
 		if r.Status == report.Succeeded {
@@ -274,6 +336,8 @@ func (e *execution) do(ctx context.Context) error {
 		}
 		return exitcode.With(exitcode.Partial, fmt.Errorf("%d operations failed and %d were not attempted%s: see %s; acs-bulk rerun --from %s retries them",
 			counts[report.Failed], counts[report.NotAttempted], reason, filepath.Join(dir, "failures.csv"), dir))
+	case notReflected > 0:
+		return exitcode.With(exitcode.Partial, fmt.Errorf("verify: %d operations Seam acknowledged are not reflected in the live state (verified \"not_reflected\" in %s)", notReflected, filepath.Join(dir, "report.csv")))
 	}
 	return nil
 }

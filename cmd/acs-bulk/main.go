@@ -12,6 +12,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal stops scheduling and lets requests in flight finish;
+	// a second one ends the process at once (the journal is synced as each
+	// operation finishes, so nothing acknowledged is lost).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], systemIO())
 	stop()
 	os.Exit(code)

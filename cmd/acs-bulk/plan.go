@@ -63,17 +63,16 @@ func (p *planFlags) options() (plan.Options, error) {
 
 // planned is a computed plan with what it was computed from.
 type planned struct {
-	file   *desired.File
-	snap   *live.Snapshot
-	plan   *plan.Plan
-	opts   plan.Options
-	client *seam.Client
+	file *desired.File
+	snap *live.Snapshot
+	plan *plan.Plan
+	opts plan.Options
 }
 
 // computePlan reads the CSV and the live state and computes the plan. Row
 // errors (unresolved rows) are usage errors; a tripped guard is not an error
 // here: callers decide (plan prints it, apply refuses).
-func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, af *apiFlags, adaptive bool) (*planned, error) {
+func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, client *seam.Client, concurrency int) (*planned, error) {
 	opts, err := pf.options()
 	if err != nil {
 		return nil, err
@@ -82,15 +81,11 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, a
 	if err != nil {
 		return nil, err
 	}
-	client, err := af.client(io, g, adaptive)
-	if err != nil {
-		return nil, exitcode.With(exitcode.Usage, err)
-	}
 	snap, err := live.Read(ctx, client, live.Request{
 		Rows:        f.Rows,
 		Systems:     pf.Systems,
 		AllGroups:   opts.Scope == plan.ScopeSystems,
-		Concurrency: af.Concurrency,
+		Concurrency: concurrency,
 	})
 	if err := liveError(err); err != nil {
 		return nil, err
@@ -103,7 +98,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, a
 	case err != nil:
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
-	return &planned{file: f, snap: snap, plan: p, opts: opts, client: client}, nil
+	return &planned{file: f, snap: snap, plan: p, opts: opts}, nil
 }
 
 // liveError classifies a failure to read the live state: a bad --system is
@@ -184,7 +179,11 @@ func planRun(ctx context.Context, o *planOptions) error {
 	if o.Format != "text" && o.Format != "json" {
 		return exitcode.Usagef("--format must be text or json, not %q", o.Format)
 	}
-	pl, err := computePlan(ctx, o.io, o.global, &o.plan, &o.api, false)
+	client, err := o.api.client(o.io, o.global, false)
+	if err != nil {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	pl, err := computePlan(ctx, o.io, o.global, &o.plan, client, o.api.Concurrency)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -29,9 +31,17 @@ type pastRun struct {
 }
 
 func loadPastRun(dir string) (*pastRun, error) {
+	// A run's directory always has its journal: apply opens it before the
+	// first request. A folder with only a saved plan is not a run.
+	if _, err := os.Stat(filepath.Join(dir, report.JournalName)); err != nil {
+		return nil, exitcode.Usagef("%s is not the report directory of an apply run (no %s)", dir, report.JournalName)
+	}
 	doc, err := loadPlanDocument(filepath.Join(dir, "plan.json"))
 	if err != nil {
 		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%s is not the directory of an apply run: %w", dir, err))
+	}
+	if doc.Plan.Blocked || len(doc.Plan.Guards) > 0 {
+		return nil, exitcode.Usagef("%s holds a plan that was refused; it was never applied", dir)
 	}
 	pr := &pastRun{dir: dir, doc: doc, outcome: map[int]report.Record{}}
 	var records []report.Record
@@ -53,9 +63,31 @@ func loadPastRun(dir string) (*pastRun, error) {
 		if r.Seq < 1 || r.Seq > n {
 			return nil, fmt.Errorf("%s: record %d does not match the %d operations of plan.json", dir, r.Seq, n)
 		}
+		op := doc.Plan.Operations[r.Seq-1]
+		if r.Action != string(op.Action) || r.GroupID != op.GroupID || r.AcsUserID != op.AcsUserID || r.UserIdentityID != op.UserIdentityID {
+			return nil, fmt.Errorf("%s: record %d (%s %s in %s) is not operation %d of plan.json (%s %s in %s): the directory's files do not belong together",
+				dir, r.Seq, r.Action, r.AcsUserID+r.UserIdentityID, r.GroupID, r.Seq, op.Action, op.AcsUserID+op.UserIdentityID, op.GroupID)
+		}
 		pr.outcome[r.Seq] = r
 	}
 	return pr, nil
+}
+
+// maybeDone are the operations that may have reached the server: those
+// recorded succeeded, those that failed with an unknown outcome (no answer,
+// or a 5xx: the change may have been made before the answer was lost), and
+// those with no record (in flight when the run was killed).
+func (pr *pastRun) maybeDone() []plan.Operation {
+	var out []plan.Operation
+	for i, op := range pr.doc.Plan.Operations {
+		r, ok := pr.outcome[i+1]
+		switch {
+		case !ok, r.Status == report.Succeeded,
+			r.Status == report.Failed && (r.HTTPStatus == 0 || r.HTTPStatus >= 500):
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // leftovers are the operations that did not succeed: failed, not attempted,
@@ -114,12 +146,13 @@ func rerunRun(ctx context.Context, o *rerunOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := o.api.client(o.io, o.global, true)
+	ex, err := newExecution(o.io, o.global, &o.api, &o.run, "rerun", o.now)
 	if err != nil {
-		return exitcode.With(exitcode.Usage, err)
+		return err
 	}
+	defer ex.release()
 	ops := pr.leftovers()
-	todo, done, members, err := splitSatisfied(ctx, client, ops, o.api.Concurrency)
+	todo, done, members, err := splitSatisfied(ctx, ex.client, ops, o.api.Concurrency)
 	if err != nil {
 		return err
 	}
@@ -132,9 +165,12 @@ func rerunRun(ctx context.Context, o *rerunOptions) error {
 	doc.CreatedAt = o.now().UTC()
 	doc.Plan = p
 	if pr.crashed {
-		fmt.Fprintf(o.io.Err, "acs-bulk: %s has no report.json (the run did not finish); its journal says which operations finished\n", o.From)
+		o.global.say(o.io.Err, slog.LevelWarn, fmt.Sprintf("%s has no report.json (the run did not finish); its journal says which operations finished", o.From))
 	}
-	ex := &execution{io: o.io, global: o.global, api: &o.api, run: &o.run, client: client, verb: "rerun", doc: &doc, skipped: done, now: o.now}
+	if o.io.InTTY && !o.run.Yes {
+		p.WriteText(o.io.Err)
+	}
+	ex.doc, ex.skipped = &doc, done
 	return ex.do(ctx)
 }
 
@@ -189,11 +225,10 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 	if err != nil {
 		return err
 	}
+	// Every operation that may have reached the server is undone; the live
+	// check below drops those that in fact never happened.
 	var inverse []plan.Operation
-	for i, op := range pr.doc.Plan.Operations {
-		if r, ok := pr.outcome[i+1]; !ok || r.Status != report.Succeeded {
-			continue
-		}
+	for _, op := range pr.maybeDone() {
 		inv := op
 		inv.File, inv.Line = "", 0
 		if op.Action == plan.ActionAdd {
@@ -206,11 +241,12 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 		}
 		inverse = append(inverse, inv)
 	}
-	client, err := o.api.client(o.io, o.global, true)
+	ex, err := newExecution(o.io, o.global, &o.api, &o.run, "revert", o.now)
 	if err != nil {
-		return exitcode.With(exitcode.Usage, err)
+		return err
 	}
-	members, err := readMembersOf(ctx, client, inverse, o.api.Concurrency)
+	defer ex.release()
+	members, err := readMembersOf(ctx, ex.client, inverse, o.api.Concurrency)
 	if err != nil {
 		return err
 	}
@@ -241,6 +277,6 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 	doc.CreatedAt = o.now().UTC()
 	doc.Options = opts
 	doc.Plan = p
-	ex := &execution{io: o.io, global: o.global, api: &o.api, run: &o.run, client: client, verb: "revert", doc: &doc, skipped: done, now: o.now}
+	ex.doc, ex.skipped = &doc, done
 	return ex.do(ctx)
 }

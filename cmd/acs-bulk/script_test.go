@@ -51,6 +51,15 @@ func scriptServer(ts *testscript.TestScript) *sandbox.Server {
 	return sb.srv
 }
 
+// scriptClient is a client of the script's sandbox.
+func scriptClient(ts *testscript.TestScript) *seam.Client {
+	sb := ts.Value(sandboxKey).(*scriptSandbox)
+	scriptServer(ts)
+	c, err := seam.New(seam.Options{APIKey: sb.srv.APIKeys()[0], Endpoint: sb.url, Getenv: func(string) string { return "" }})
+	ts.Check(err)
+	return c
+}
+
 // scriptCmds are the commands the scripts have beside acs-bulk:
 //
 //	sandbox-start STATE [delay=DURATION] [FAIL...]
@@ -59,6 +68,8 @@ func scriptServer(ts *testscript.TestScript) *sandbox.Server {
 //	                               propagation delay and scripted failures, and
 //	                               set SEAM_ENDPOINT and SEAM_API_KEY
 //	sandbox-add GROUP USER         add a member behind acs-bulk's back
+//	sandbox-remove GROUP USER      remove a member behind acs-bulk's back
+//	sandbox-create-user SYSTEM EMAIL  create an ACS user behind acs-bulk's back
 //	sandbox-members                print the memberships as "group user" lines,
 //	                               by name and email, sorted
 //	sandbox-changes                print "changes: N" and the membership changes
@@ -133,10 +144,21 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			if len(args) != 2 {
 				ts.Fatalf("usage: sandbox-add GROUP USER")
 			}
-			sb := ts.Value(sandboxKey).(*scriptSandbox)
-			c, err := seam.New(seam.Options{APIKey: sb.srv.APIKeys()[0], Endpoint: sb.url, Getenv: func(string) string { return "" }})
+			_, err := scriptClient(ts).AddUserToGroup(context.Background(), args[0], args[1])
 			ts.Check(err)
-			_, err = c.AddUserToGroup(context.Background(), args[0], args[1])
+		},
+		"sandbox-remove": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: sandbox-remove GROUP USER")
+			}
+			_, err := scriptClient(ts).RemoveUserFromGroup(context.Background(), args[0], args[1])
+			ts.Check(err)
+		},
+		"sandbox-create-user": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: sandbox-create-user SYSTEM EMAIL")
+			}
+			_, _, err := scriptClient(ts).CreateUser(context.Background(), seam.CreateUserParams{SystemID: args[0], FullName: args[1], EmailAddress: args[1]})
 			ts.Check(err)
 		},
 		"sandbox-lift": func(ts *testscript.TestScript, neg bool, args []string) {
