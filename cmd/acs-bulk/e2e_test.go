@@ -120,6 +120,31 @@ func newE2E(t *testing.T, st *sandbox.State, faults sandbox.Faults) *e2e {
 	return e
 }
 
+// at runs f once, from the server, when the n-th change request arrives
+// (before the sandbox sees it), and returns the number it ran at.
+func (e *e2e) at(n int64, f func()) *atomic.Int64 {
+	var once sync.Once
+	var ranAt atomic.Int64
+	e.setHook(func(i int64) {
+		if i >= n {
+			once.Do(func() { ranAt.Store(i); f() })
+		}
+	})
+	return &ranAt
+}
+
+// startApply starts acs-bulk apply --file csv --yes with no guard, writing to
+// run, at concurrency 4 with no pacing, plus extra flags.
+func (e *e2e) startApply(t *testing.T, csv string, extra ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	args := append([]string{"apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0"}, extra...)
+	cmd, out, errb := e.command(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out, errb
+}
+
 // command prepares acs-bulk with the sandbox's credentials, run in e.dir.
 func (e *e2e) command(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	cmd := exec.Command(os.Args[0], args...)
@@ -240,17 +265,9 @@ func TestKill9ThenRerun(t *testing.T) {
 	const users, groups = 120, 4
 	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
 	csv := moveCSV(t, users, groups)
-	cmd, _, errb := e.command("apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _, errb := e.startApply(t, csv)
 	proc := cmd.Process
-	var once sync.Once
-	e.setHook(func(n int64) {
-		if n >= 60 {
-			once.Do(func() { proc.Signal(syscall.SIGKILL) })
-		}
-	})
+	e.at(60, func() { proc.Signal(syscall.SIGKILL) })
 	err := cmd.Wait()
 	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if err == nil || !ok || ws.Signal() != syscall.SIGKILL {
@@ -285,18 +302,9 @@ func TestInterruptThenRerun(t *testing.T) {
 	const users, groups = 120, 4
 	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
 	csv := moveCSV(t, users, groups)
-	cmd, out, errb := e.command("apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out, errb := e.startApply(t, csv)
 	proc := cmd.Process
-	var once sync.Once
-	var signalledAt atomic.Int64
-	e.setHook(func(n int64) {
-		if n >= 50 {
-			once.Do(func() { signalledAt.Store(n); proc.Signal(syscall.SIGINT) })
-		}
-	})
+	signalledAt := e.at(50, func() { proc.Signal(syscall.SIGINT) })
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d, want 130\n%s\n%s", code, out, errb)
@@ -325,13 +333,7 @@ func TestRevokedKeyStopsTheRun(t *testing.T) {
 	const users, groups = 100, 4
 	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
 	csv := moveCSV(t, users, groups)
-	var once sync.Once
-	var revokedAt atomic.Int64
-	e.setHook(func(n int64) {
-		if n >= 30 {
-			once.Do(func() { e.srv.RevokeAPIKeys(); revokedAt.Store(n) })
-		}
-	})
+	revokedAt := e.at(30, e.srv.RevokeAPIKeys)
 	_, stderr := e.run(1, "apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0")
 	if !strings.Contains(stderr, "authentication failed") {
 		t.Errorf("stderr does not say why it stopped:\n%s", stderr)
@@ -384,19 +386,11 @@ func TestKill9ThenRevert(t *testing.T) {
 	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
 	before := memberships(e.srv)
 	csv := moveCSV(t, users, groups)
-	cmd, _, errb := e.command("apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "run", "--concurrency", "4", "--rate", "0")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _, errb := e.startApply(t, csv)
 	proc := cmd.Process
-	var once sync.Once
 	// Kill while request 40 is held at the server: it reaches the sandbox
 	// after the kill, so its change is made but never journaled.
-	e.setHook(func(n int64) {
-		if n >= 40 {
-			once.Do(func() { proc.Signal(syscall.SIGKILL); proc.Wait() })
-		}
-	})
+	e.at(40, func() { proc.Signal(syscall.SIGKILL); proc.Wait() })
 	cmd.Wait()
 	if _, err := os.Stat(filepath.Join(e.dir, "run", "report.json")); err == nil {
 		t.Fatalf("a killed run wrote report.json\n%s", errb)
