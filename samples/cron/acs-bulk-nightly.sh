@@ -4,8 +4,9 @@
 #
 # Each run gets its own report directory, $RUNS/<UTC time>-<pid>, holding
 # acs-bulk's plan.json, journal.jsonl, report.json, report.csv and
-# failures.csv, plus acs-bulk's stderr in acs-bulk.log (the JSON log; a
-# refused plan and input warnings come as text) and its stdout in summary.txt. The script exits with acs-bulk's exit status:
+# failures.csv, plus acs-bulk's stderr in acs-bulk.log (JSON lines, errors
+# with their exit_code) and its stdout in summary.txt. The script exits with
+# acs-bulk's exit status:
 #
 #   0  every operation succeeded (or was already satisfied): no alert
 #   1  runtime failure (network, authentication, server, file system, lock)
