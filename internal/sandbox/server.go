@@ -9,6 +9,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/json"
@@ -485,6 +486,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if plan.delay > 0 {
+		// Read the body first: Go's server notices a client that went away
+		// only once the body is consumed, and the wait must end then.
+		if r.Body != nil {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		t := time.NewTimer(plan.delay)
 		select {
 		case <-t.C:
