@@ -1,8 +1,9 @@
 package plan
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/acs-bulk/acs-bulk/internal/desired"
 )
 
 // RowError is a CSV row that failed to resolve against the live state.
@@ -22,22 +23,11 @@ type RowError struct {
 // out the column part when no column applies (the same shape as the CSV
 // reader's errors).
 func (e *RowError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	b.WriteByte(':')
-	b.WriteString(strconv.Itoa(e.Line))
-	b.WriteString(": ")
-	if e.Column != "" {
-		b.WriteString("column ")
-		b.WriteString(e.Column)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
+	s := (&desired.RowError{File: e.File, Line: e.Line, Column: e.Column, Msg: e.Msg}).Error()
 	if e.Hint != "" {
-		b.WriteString("; ")
-		b.WriteString(e.Hint)
+		s += "; " + e.Hint
 	}
-	return b.String()
+	return s
 }
 
 // Errors collects every row that failed to resolve, in input order.
