@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/lock"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
@@ -27,13 +31,13 @@ func (a *apiFlags) register(f *pflag.FlagSet) {
 }
 
 // client builds the Seam client from the environment (SEAM_API_KEY, ...) and
-// the flags.
+// the flags; a bad environment or flag is a usage error.
 func (a *apiFlags) client(io *IO, g *globalOptions, adaptive bool) (*seam.Client, error) {
 	log, err := g.logger(io.Err)
 	if err != nil {
 		return nil, err
 	}
-	return seam.New(seam.Options{
+	c, err := seam.New(seam.Options{
 		Rate:           a.Rate,
 		Burst:          a.Burst,
 		Adaptive:       adaptive && a.Rate > 0,
@@ -43,4 +47,24 @@ func (a *apiFlags) client(io *IO, g *globalOptions, adaptive bool) (*seam.Client
 		UserAgent:      "acs-bulk/" + buildVersion(),
 		Getenv:         io.Getenv,
 	})
+	if err != nil {
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	return c, nil
 }
+
+// workspaceIdentity identifies the workspace the credentials act on, for its
+// lock, without the key: the workspace id of a personal access token, or a
+// hash of the API key (a key belongs to one workspace). The endpoint is not
+// part of it: one workspace is one lock however it is reached.
+func workspaceIdentity(getenv func(string) string) string {
+	if ws := getenv("SEAM_WORKSPACE_ID"); ws != "" && getenv("SEAM_PERSONAL_ACCESS_TOKEN") != "" {
+		return "workspace:" + ws
+	}
+	sum := sha256.Sum256([]byte(getenv("SEAM_API_KEY")))
+	return "key:" + hex.EncodeToString(sum[:8])
+}
+
+// lockDir is the directory of the workspace locks: $ACS_BULK_LOCK_DIR, or
+// the user's cache directory when unset.
+func lockDir(io *IO) string { return io.Getenv(lock.LockDirEnv) }

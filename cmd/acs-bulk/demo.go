@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/lock"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
 	"github.com/acs-bulk/acs-bulk/samples"
@@ -46,7 +47,7 @@ each command as you would type it against a real workspace:
 No configuration, no network beyond loopback; your SEAM_* variables are not
 read. The files (the CSV, the reports) stay in --dir.
 
-` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Interrupted),
+` + exitcode.Help("demo"),
 		Example: `  acs-bulk demo
   acs-bulk demo --dir /tmp/acs-bulk-demo`,
 		Args: cobra.NoArgs,
@@ -89,8 +90,10 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	env := map[string]string{
 		"SEAM_ENDPOINT": "http://" + ln.Addr().String(),
 		"SEAM_API_KEY":  srv.APIKeys()[0],
+		lock.LockDirEnv: filepath.Join(dir, ".locks"),
 	}
-	// The demo's commands see only the sandbox's credentials, and run in dir.
+	// The demo's commands see only the sandbox's credentials and a lock
+	// directory of their own; their files are under dir.
 	sub := *o.io
 	sub.Getenv = func(k string) string { return env[k] }
 	sub.InTTY = false
@@ -99,20 +102,24 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	fmt.Fprintf(w, "Against a real workspace you would first: export SEAM_API_KEY=seam_...\n")
 	fmt.Fprintf(w, "Files and reports: %s\n", dir)
 
+	// Each step prints the command as typed in dir, and runs it with the
+	// paths made absolute: the process's working directory is not changed.
+	in := func(p string) string { return filepath.Join(dir, p) }
 	step := func(n int, title string, args ...string) int {
-		fmt.Fprintf(w, "\n== %d. %s\n$ acs-bulk %s\n", n, title, strings.Join(args, " "))
-		return runIn(ctx, dir, args, &sub)
+		shown := strings.ReplaceAll(strings.Join(args, " "), dir+string(filepath.Separator), "")
+		fmt.Fprintf(w, "\n== %d. %s\n$ acs-bulk %s\n", n, title, shown)
+		return run(ctx, args, &sub)
 	}
-	if code := step(1, "Check the CSV offline", "validate", "--file", "migration.csv"); code != 0 {
+	if code := step(1, "Check the CSV offline", "validate", "--file", csvPath); code != 0 {
 		return exitcode.With(code, errors.New("demo: validate failed"))
 	}
-	if code := step(2, "The dry run: what would change", "plan", "--file", "migration.csv"); code != 0 {
+	if code := step(2, "The dry run: what would change", "plan", "--file", csvPath); code != 0 {
 		return exitcode.With(code, errors.New("demo: plan failed"))
 	}
 
 	// A bad day: latency, a few 503s, a burst of 429s, and one person whose
 	// add the access system refuses.
-	victim, err := demoVictim(ctx, dir, &sub)
+	victim, err := demoVictim(ctx, csvPath, &sub)
 	if err != nil {
 		return err
 	}
@@ -125,9 +132,9 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n(The sandbox now has a bad day: 15-25 ms latency, 5%% 503s, 40 requests/s then 429s, and a refusal for %s.)\n", victim)
-	runs := filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z"))
+	runs := in(filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")))
 	run1 := filepath.Join(runs, "apply")
-	code := step(3, "Apply it (cron would do the same, with --yes)", "apply", "--file", "migration.csv", "--yes", "--rate", "60", "--report-dir", run1)
+	code := step(3, "Apply it (cron would do the same, with --yes)", "apply", "--file", csvPath, "--yes", "--rate", "60", "--report-dir", run1)
 	if code != exitcode.Partial && code != exitcode.OK {
 		return exitcode.With(code, errors.New("demo: apply failed"))
 	}
@@ -140,35 +147,20 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 			return exitcode.With(code, errors.New("demo: rerun failed"))
 		}
 	}
-	if code := step(5, "Check: nothing left to change (exit 0 = in sync, 5 = changes)", "plan", "--file", "migration.csv", "--detailed-exitcode"); code != 0 {
+	if code := step(5, "Check: nothing left to change (exit 0 = in sync, 5 = changes)", "plan", "--file", csvPath, "--detailed-exitcode"); code != 0 {
 		return exitcode.With(exitcode.Failure, fmt.Errorf("demo: the workspace is not in sync (plan exit %d)", code))
 	}
-	fmt.Fprintf(w, "\nIn sync. Reports: %s (report.json, report.csv, failures.csv, journal.jsonl in each run).\n", filepath.Join(dir, runs))
+	fmt.Fprintf(w, "\nIn sync. Reports: %s (report.json, report.csv, failures.csv, journal.jsonl in each run).\n", runs)
 	return nil
-}
-
-// runIn runs an acs-bulk command line in dir (relative paths resolve there).
-func runIn(ctx context.Context, dir string, args []string, io *IO) int {
-	wd, err := os.Getwd()
-	if err != nil {
-		fmt.Fprintf(io.Err, "acs-bulk: error: %v\n", err)
-		return exitcode.Failure
-	}
-	if err := os.Chdir(dir); err != nil {
-		fmt.Fprintf(io.Err, "acs-bulk: error: %v\n", err)
-		return exitcode.Failure
-	}
-	defer os.Chdir(wd)
-	return run(ctx, args, io)
 }
 
 // demoVictim picks the ACS user of the plan's first add by acs_user_id: the
 // one whose add the sandbox will refuse.
-func demoVictim(ctx context.Context, dir string, io *IO) (string, error) {
+func demoVictim(ctx context.Context, csvPath string, io *IO) (string, error) {
 	var out, errb bytes.Buffer
 	quiet := *io
 	quiet.Out, quiet.Err = &out, &errb
-	if code := runIn(ctx, dir, []string{"plan", "--file", "migration.csv", "--format", "json", "--rate", "0"}, &quiet); code != 0 {
+	if code := run(ctx, []string{"plan", "--file", csvPath, "--format", "json", "--rate", "0"}, &quiet); code != 0 {
 		return "", fmt.Errorf("demo: plan --format json exited %d: %s", code, errb.String())
 	}
 	var p plan.Plan

@@ -177,7 +177,7 @@ func (e *e2e) run(want int, args ...string) (stdout, stderr string) {
 // operation (Seq 1..n, each once).
 func checkRecords(t *testing.T, dir string, n int) *report.Run {
 	t.Helper()
-	run, err := report.Load(dir)
+	run, err := report.Load(report.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

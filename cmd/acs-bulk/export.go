@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -12,8 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
+	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/live"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
@@ -42,7 +43,7 @@ Planning an export against the same workspace shows no changes.
 (systems, groups, users, user identities, memberships; no credentials), so you
 can rehearse against a copy of your real workspace with acs-bulk sandbox.
 
-` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage, exitcode.Interrupted),
+` + exitcode.Help("export"),
 		Example: `  acs-bulk export --out memberships.csv
   acs-bulk export --system "Harbor Tower" > harbor.csv
   acs-bulk export --format sandbox --out rehearsal.json && acs-bulk sandbox --state rehearsal.json`,
@@ -59,7 +60,10 @@ can rehearse against a copy of your real workspace with acs-bulk sandbox.
 }
 
 // exportColumns is the header of an export, in the input format.
-var exportColumns = []string{"acs_system_id", "acs_system", "acs_access_group_id", "access_group", "acs_user_id", "user_identity_id", "email", "phone_number", "full_name"}
+var exportColumns = []string{
+	desired.ColumnSystemID, desired.ColumnSystemName, desired.ColumnGroupID, desired.ColumnGroupName,
+	desired.ColumnAcsUserID, desired.ColumnIdentityID, desired.ColumnEmail, desired.ColumnPhone, desired.ColumnFullName,
+}
 
 func exportRun(ctx context.Context, o *exportOptions) error {
 	if o.Format != "csv" && o.Format != "sandbox" {
@@ -67,24 +71,14 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 	}
 	client, err := o.api.client(o.io, o.global, false)
 	if err != nil {
-		return exitcode.With(exitcode.Usage, err)
+		return err
 	}
-	snap, err := live.Read(ctx, client, live.Request{
-		Systems:     o.Systems,
-		AllSystems:  len(o.Systems) == 0,
-		AllGroups:   true,
-		Concurrency: o.api.Concurrency,
-	})
-	if err := liveError(err); err != nil {
+	snap, err := readLive(ctx, client, plan.ReadAll(o.Systems, o.Format == "sandbox"), o.api.Concurrency)
+	if err != nil {
 		return err
 	}
 	var data []byte
 	if o.Format == "sandbox" {
-		ids, err := client.ListUserIdentities(ctx)
-		if err != nil {
-			return fmt.Errorf("list user identities: %w", err)
-		}
-		snap.Identities = ids
 		data, err = sandboxState(snap).Marshal()
 		if err != nil {
 			return err

@@ -14,7 +14,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
-	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
 // planFlags are the flags that shape a plan; apply shares them.
@@ -69,10 +68,10 @@ type planned struct {
 	opts plan.Options
 }
 
-// computePlan reads the CSV and the live state and computes the plan. Row
-// errors (unresolved rows) are usage errors; a tripped guard is not an error
-// here: callers decide (plan prints it, apply refuses).
-func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, client *seam.Client, concurrency int) (*planned, error) {
+// computePlan reads the CSV and the live state the plan needs, and computes
+// the plan. Unresolved rows are usage errors; a tripped guard is not an
+// error here: callers decide (plan prints it, apply refuses).
+func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, client live.API, concurrency int) (*planned, error) {
 	opts, err := pf.options()
 	if err != nil {
 		return nil, err
@@ -81,13 +80,8 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	if err != nil {
 		return nil, err
 	}
-	snap, err := live.Read(ctx, client, live.Request{
-		Rows:        f.Rows,
-		Systems:     pf.Systems,
-		AllGroups:   opts.Scope == plan.ScopeSystems,
-		Concurrency: concurrency,
-	})
-	if err := liveError(err); err != nil {
+	snap, err := readLive(ctx, client, plan.NewReads(f.Rows, opts), concurrency)
+	if err != nil {
 		return nil, err
 	}
 	p, err := plan.Compute(f.Rows, snap, opts)
@@ -101,35 +95,32 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	return &planned{file: f, snap: snap, plan: p, opts: opts}, nil
 }
 
-// liveError classifies a failure to read the live state: a bad --system is
-// a usage error, anything else a runtime failure.
-func liveError(err error) error {
-	var se *live.SystemError
-	if errors.As(err, &se) {
-		return exitcode.With(exitcode.Usage, err)
+// readLive reads the live state want asks for; a bad --system keeps its
+// own exit status and hint, anything else is a runtime failure.
+func readLive(ctx context.Context, client live.API, want live.Want, concurrency int) (*live.Snapshot, error) {
+	snap, err := live.Read(ctx, client, want, concurrency)
+	var se *plan.SystemError
+	switch {
+	case errors.As(err, &se):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("read live state: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("read live state: %w", err)
-	}
-	return nil
+	return snap, nil
 }
 
-// inScopeMembers are the members of the plan's in-scope groups, as the
-// snapshot had them.
-func inScopeMembers(p *plan.Plan, snap *live.Snapshot) map[string][]string {
-	out := make(map[string][]string, len(p.Groups))
-	for _, g := range p.Groups {
-		out[g.GroupID] = append([]string{}, snap.Members[g.GroupID]...)
+// document is the saved form of a computed plan (plan --out, and a run's
+// plan.json).
+func (pl *planned) document(input string, now time.Time) *plan.Document {
+	members := make(map[string][]string, len(pl.plan.Groups))
+	for _, g := range pl.plan.Groups {
+		members[g.GroupID] = append([]string{}, pl.snap.Members[g.GroupID]...)
 	}
-	return out
-}
-
-// guardError turns a tripped guard into exit status 4.
-func guardError(p *plan.Plan) error {
-	if ge := p.Guard(); ge != nil {
-		return exitcode.With(exitcode.Guard, fmt.Errorf("%w\nnothing was changed", ge))
+	return &plan.Document{
+		Version: plan.DocumentVersion, ToolVersion: buildVersion(), CreatedAt: now.UTC(),
+		InputFile: input, InputSHA256: pl.file.SHA256, Options: pl.opts,
+		StateFingerprint: pl.snap.Fingerprint(), Members: members, Plan: pl.plan,
 	}
-	return nil
 }
 
 type planOptions struct {
@@ -157,7 +148,7 @@ groups, empty input) are checked here too, so a dry run shows when they trip.
 --out saves the plan with the input's SHA-256 and a fingerprint of the live
 state, for apply --plan.
 
-` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage, exitcode.Guard, exitcode.Changes, exitcode.Interrupted),
+` + exitcode.Help("plan"),
 		Example: `  acs-bulk plan --file samples/migration.csv
   acs-bulk plan --file nightly.csv --mode sync --max-removals 25 --format json
   acs-bulk plan --file nightly.csv --out plan.json --detailed-exitcode`,
@@ -181,7 +172,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 	}
 	client, err := o.api.client(o.io, o.global, false)
 	if err != nil {
-		return exitcode.With(exitcode.Usage, err)
+		return err
 	}
 	pl, err := computePlan(ctx, o.io, o.global, &o.plan, client, o.api.Concurrency)
 	if err != nil {
@@ -196,18 +187,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 		return err
 	}
 	if o.Out != "" {
-		doc := &plan.Document{
-			Version:          plan.DocumentVersion,
-			ToolVersion:      buildVersion(),
-			CreatedAt:        o.now().UTC(),
-			InputFile:        o.plan.File,
-			InputSHA256:      pl.file.SHA256,
-			Options:          pl.opts,
-			StateFingerprint: pl.snap.Fingerprint(),
-			Members:          inScopeMembers(pl.plan, pl.snap),
-			Plan:             pl.plan,
-		}
-		b, err := doc.Marshal()
+		b, err := pl.document(o.plan.File, o.now()).Marshal()
 		if err != nil {
 			return err
 		}
@@ -215,8 +195,8 @@ func planRun(ctx context.Context, o *planOptions) error {
 			return err
 		}
 	}
-	if err := guardError(pl.plan); err != nil {
-		return err
+	if ge := pl.plan.Guard(); ge != nil {
+		return ge
 	}
 	if o.DetailedExitcode && pl.plan.HasChanges() {
 		return exitcode.With(exitcode.Changes, errors.New("changes present"))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
 )
 
@@ -107,7 +108,7 @@ func TestREADMEExamples(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	env := map[string]string{"SEAM_ENDPOINT": hs.URL, "SEAM_API_KEY": srv.APIKeys()[0], "ACS_BULK_LOCK_DIR": filepath.Join(dir, ".locks")}
-	t.Setenv("ACS_BULK_LOCK_DIR", env["ACS_BULK_LOCK_DIR"])
+	t.Chdir(dir) // the examples' relative paths are the samples' copies
 	for i, line := range lines {
 		args := splitWords(line)[1:]
 		var out, errb bytes.Buffer
@@ -116,8 +117,29 @@ func TestREADMEExamples(t *testing.T) {
 		case "plan", "apply", "rerun", "revert", "export":
 			args = append(args, "--rate=0") // the sandbox needs no pacing
 		}
-		if code := runIn(context.Background(), dir, args, io); code != codes[i] {
+		if code := run(context.Background(), args, io); code != codes[i] {
 			t.Errorf("README example %q exited %d, want %d\nstdout:\n%s\nstderr:\n%s", line, code, codes[i], out.String(), errb.String())
 		}
+	}
+}
+
+// TestREADMEExitStatusTable: the README's exit status table is the one in
+// internal/exitcode, word for word.
+func TestREADMEExitStatusTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "\n## Exit status\n")
+	if !ok {
+		t.Fatal("README.md has no \"## Exit status\" section")
+	}
+	start := strings.Index(rest, "| code |")
+	if start < 0 {
+		t.Fatal("the Exit status section has no table")
+	}
+	table, _, _ := strings.Cut(rest[start:], "\n\n")
+	if got, want := table+"\n", exitcode.Markdown(); got != want {
+		t.Errorf("README.md's exit status table differs from exitcode.Table:\n%s\nwant:\n%s", got, want)
 	}
 }

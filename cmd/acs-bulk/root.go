@@ -13,6 +13,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/redact"
 )
 
 // IO is what a command reads and writes: results and machine output go to
@@ -62,7 +64,7 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 	case g.Verbose:
 		level = slog.LevelDebug
 	}
-	ho := &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
+	ho := &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr}
 	switch g.LogFormat {
 	case "", "text":
 		return slog.New(slog.NewTextHandler(w, ho)), nil
@@ -70,18 +72,6 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, ho)), nil
 	}
 	return nil, exitcode.Usagef("--log-format must be text or json, not %q", g.LogFormat)
-}
-
-// redact blanks any attribute whose name suggests a credential, wherever it
-// comes from: a last line of defence, the client never logs headers.
-func redact(_ []string, a slog.Attr) slog.Attr {
-	k := strings.ToLower(a.Key)
-	for _, s := range []string{"api_key", "apikey", "token", "authorization", "secret", "password"} {
-		if strings.Contains(k, s) {
-			return slog.String(a.Key, "REDACTED")
-		}
-	}
-	return a
 }
 
 func newRootCmd(ctx context.Context, io *IO, args []string) (*cobra.Command, *globalOptions) {
@@ -100,7 +90,7 @@ SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID; SEAM_ENDPOINT overrides
 https://connect.getseam.com (acs-bulk sandbox prints the values for a local
 rehearsal server).
 
-` + exitcode.Help(),
+` + exitcode.Help(""),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -132,9 +122,9 @@ rehearsal server).
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Example = "  acs-bulk completion bash > /etc/bash_completion.d/acs-bulk\n  acs-bulk completion zsh > \"${fpath[1]}/_acs-bulk\"\n  acs-bulk completion fish > ~/.config/fish/completions/acs-bulk.fish"
-			c.Long += "\n\n" + exitcode.Help(exitcode.OK, exitcode.Usage)
+			c.Long += "\n\n" + exitcode.Help("completion")
 			for _, shell := range c.Commands() {
-				shell.Long += "\n\n" + exitcode.Help(exitcode.OK, exitcode.Usage)
+				shell.Long += "\n\n" + exitcode.Help("completion")
 				shell.Example = "  acs-bulk completion " + shell.Name() + " > acs-bulk." + shell.Name()
 			}
 		}
@@ -147,7 +137,7 @@ rehearsal server).
 // so that a JSON log stays JSON to its last line.
 func (g *globalOptions) say(w io.Writer, level slog.Level, msg string, attrs ...any) {
 	if g.LogFormat == "json" {
-		slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: redact})).Log(context.Background(), level, msg, attrs...)
+		slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: redact.Attr})).Log(context.Background(), level, msg, attrs...)
 		return
 	}
 	name := strings.ToLower(level.String())
@@ -161,9 +151,6 @@ func (g *globalOptions) say(w io.Writer, level slog.Level, msg string, attrs ...
 		}
 	}
 }
-
-// hinter is implemented by errors that can suggest a fix ("did you mean").
-type hinter interface{ Hint() string }
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, args []string, io *IO) int {
@@ -181,13 +168,42 @@ func run(ctx context.Context, args []string, io *IO) int {
 	}
 	if code != exitcode.Changes {
 		attrs := []any{"exit_code", code}
-		var h hinter
-		if errors.As(err, &h) && h.Hint() != "" {
-			attrs = append(attrs, "hint", h.Hint())
+		if h := exitcode.HintOf(err); h != "" {
+			attrs = append(attrs, "hint", h)
 		}
-		g.say(io.Err, slog.LevelError, err.Error(), attrs...)
+		g.say(io.Err, slog.LevelError, errorText(err), attrs...)
 	}
 	return code
+}
+
+// errorText renders an error for the person reading stderr: a refused plan
+// names the flag that overrides each guard; other errors say what they say.
+func errorText(err error) string {
+	var ge *plan.GuardError
+	if !errors.As(err, &ge) {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, gd := range ge.Guards {
+		b.WriteString(guardText(gd) + "\n")
+	}
+	b.WriteString("nothing was changed")
+	return b.String()
+}
+
+// guardText renders one tripped guard with the flag that overrides it.
+func guardText(g plan.Guard) string {
+	switch g.Kind {
+	case plan.GuardMaxRemovals:
+		s := fmt.Sprintf("refusing to remove %d membership%s: more than --max-removals %s", g.Removals, plural(g.Removals), g.Limit)
+		if strings.HasSuffix(g.Limit, "%") {
+			s += fmt.Sprintf(" of %d in-scope membership%s (%d)", g.InScope, plural(g.InScope), g.Allowed)
+		}
+		return s + "; raise --max-removals to apply"
+	case plan.GuardEmptyGroup, plan.GuardEmptyInput:
+		return g.Message + ": pass --allow-empty-groups"
+	}
+	return g.Message
 }
 
 func isCobraUsage(err error) bool {

@@ -47,7 +47,7 @@ Retry-After), --error-rate (500/503), --drop-rate (connections closed without
 an answer), --fail (scripted failures for one user, group or email), and
 --propagation-delay (changes show as pending_mutations for a while).
 
-` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage),
+` + exitcode.Help("sandbox"),
 		Example: `  acs-bulk sandbox --state samples/harbor-site.json
   acs-bulk sandbox --state samples/harbor-site.json --listen 127.0.0.1:9000 --save after.json
   acs-bulk sandbox --state samples/harbor-site.json --rate-limit 20 --error-rate 0.1 \

@@ -29,7 +29,7 @@ identifiers, emails, quoting and field counts, duplicate rows and identifiers
 that contradict each other. Every problem is reported at once (the first 50,
 then a count) as FILE:LINE: column X: what is wrong.
 
-` + exitcode.Help(exitcode.OK, exitcode.Failure, exitcode.Usage),
+` + exitcode.Help("validate"),
 		Example: `  acs-bulk validate --file samples/migration.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

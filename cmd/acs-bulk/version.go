@@ -30,7 +30,7 @@ func newVersionCmd(io *IO) *cobra.Command {
 		Long: `Print the version of acs-bulk: the one set at build time (make build sets it
 from git describe), or the module version of a go install, or "devel".
 
-` + exitcode.Help(exitcode.OK),
+` + exitcode.Help("version"),
 		Example: `  acs-bulk version`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acs-bulk/acs-bulk/internal/exec"
+	"github.com/acs-bulk/acs-bulk/internal/exec/exectest"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/report"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
@@ -31,10 +32,10 @@ func BenchmarkRun(b *testing.B) {
 	const n = 10_000
 	ops := make([]plan.Operation, 0, n)
 	for i := range n / 2 {
-		ops = append(ops, add("s1", "g2", fmt.Sprintf("u%d", i)))
+		ops = append(ops, exectest.Add("s1", "g2", fmt.Sprintf("u%d", i)))
 	}
 	for i := range n / 2 {
-		ops = append(ops, remove("s1", "g1", fmt.Sprintf("u%d", i)))
+		ops = append(ops, exectest.Remove("s1", "g1", fmt.Sprintf("u%d", i)))
 	}
 	for _, conc := range []int{1, 8} {
 		b.Run(fmt.Sprintf("concurrency %d", conc), func(b *testing.B) {

@@ -135,12 +135,19 @@ type Options struct {
 	OnDone func(report.Record)
 	// Now is the clock for FinishedAt and durations; nil means time.Now.
 	Now func() time.Time
+	// Satisfied is the number of leading operations that the live state
+	// already satisfies (a rerun, a stale plan applied with --allow-stale):
+	// each is recorded skipped, journaled like the others, and never sent.
+	Satisfied int
 }
+
+// SkippedMessage is the message of a record skipped by Options.Satisfied.
+const SkippedMessage = "already satisfied by the live state: not sent"
 
 // Result is what a run did.
 type Result struct {
 	// Records has one record per operation, in the operations' order;
-	// Records[i].Seq is i+1.
+	// Records[i].Seq is i+1: the executor is the one owner of the numbering.
 	Records []report.Record
 	// Counts counts the records by status; every status has a key.
 	Counts map[report.Status]int
@@ -164,6 +171,8 @@ func Run(ctx context.Context, c Client, ops []plan.Operation, opts Options) (*Re
 		return nil, fmt.Errorf("invalid concurrency %d: want 1 or more", opts.Concurrency)
 	case opts.MaxErrors < 0:
 		return nil, fmt.Errorf("invalid max errors %d: want 0 (no limit) or more", opts.MaxErrors)
+	case opts.Satisfied < 0 || opts.Satisfied > len(ops):
+		return nil, fmt.Errorf("invalid satisfied count %d for %d operations", opts.Satisfied, len(ops))
 	case c == nil:
 		return nil, errors.New("no client")
 	}
@@ -208,8 +217,12 @@ func Run(ctx context.Context, c Client, ops []plan.Operation, opts Options) (*Re
 		}
 	}()
 
+	for i := range opts.Satisfied {
+		r.settle(i, r.skeleton(i, report.Skipped, "", SkippedMessage))
+	}
 	var adds, removes []int
-	for i, op := range ops {
+	for i, op := range ops[opts.Satisfied:] {
+		i += opts.Satisfied
 		if op.Action == plan.ActionRemove {
 			removes = append(removes, i)
 		} else {
@@ -396,25 +409,13 @@ func (r *run) blockedRemove(op plan.Operation) (string, bool) {
 
 // skeleton returns operation i's record without an outcome.
 func (r *run) skeleton(i int, st report.Status, errType, msg string) report.Record {
-	op := r.ops[i]
 	return report.Record{
-		Seq:            i + 1,
-		Action:         string(op.Action),
-		SystemID:       op.SystemID,
-		SystemName:     op.SystemName,
-		GroupID:        op.GroupID,
-		GroupName:      op.GroupName,
-		AcsUserID:      op.AcsUserID,
-		UserIdentityID: op.UserIdentityID,
-		Email:          op.Email,
-		FullName:       op.FullName,
-		File:           op.File,
-		Line:           op.Line,
-		Via:            op.Via,
-		Status:         st,
-		ErrorType:      errType,
-		ErrorMessage:   msg,
-		FinishedAt:     r.opts.Now(),
+		Seq:          i + 1,
+		Operation:    r.ops[i],
+		Status:       st,
+		ErrorType:    errType,
+		ErrorMessage: msg,
+		FinishedAt:   r.opts.Now(),
 	}
 }
 
@@ -509,7 +510,9 @@ func (r *run) settle(i int, rec report.Record) {
 	op := r.ops[i]
 	r.records[i] = rec
 	r.mu.Lock()
-	if op.Action == plan.ActionAdd && rec.Status != report.Succeeded {
+	// An add already satisfied (skipped) gave the access as surely as one
+	// that succeeded.
+	if op.Action == plan.ActionAdd && rec.Status != report.Succeeded && rec.Status != report.Skipped {
 		group := op.GroupName
 		if group == "" {
 			group = op.GroupID
@@ -535,7 +538,7 @@ func (r *run) settle(i int, rec report.Record) {
 
 	if r.opts.Record != nil {
 		if err := r.opts.Record(rec); err != nil {
-			err = fmt.Errorf("journal: record operation %d (%s): %w", rec.Seq, describe(op), err)
+			err = fmt.Errorf("journal: record operation %d (%s): %w", rec.Seq, op.Describe(), err)
 			r.mu.Lock()
 			if r.recErr == nil {
 				r.recErr = err
@@ -547,22 +550,4 @@ func (r *run) settle(i int, rec report.Record) {
 	if r.opts.OnDone != nil {
 		r.opts.OnDone(rec)
 	}
-}
-
-// describe names an operation for a person: "add ann@example.com to Lobby".
-func describe(op plan.Operation) string {
-	who := op.Email
-	for _, s := range []string{op.FullName, op.AcsUserID, op.UserIdentityID} {
-		if who == "" {
-			who = s
-		}
-	}
-	group := op.GroupName
-	if group == "" {
-		group = op.GroupID
-	}
-	if op.Action == plan.ActionRemove {
-		return fmt.Sprintf("remove %s from %s", who, group)
-	}
-	return fmt.Sprintf("add %s to %s", who, group)
 }

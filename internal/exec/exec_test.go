@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/acs-bulk/acs-bulk/internal/exec"
+	"github.com/acs-bulk/acs-bulk/internal/exec/exectest"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/report"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
@@ -79,8 +81,7 @@ func (j *journal) check(t *testing.T, ops []plan.Operation, res *exec.Result) {
 		if n := j.seqs[rec.Seq]; n != 1 {
 			t.Errorf("record %d journaled %d times", rec.Seq, n)
 		}
-		if rec.Action != string(op.Action) || rec.GroupID != op.GroupID || rec.AcsUserID != op.AcsUserID ||
-			rec.SystemID != op.SystemID || rec.Email != op.Email || rec.Line != op.Line || rec.Via != op.Via {
+		if rec.Operation != op {
 			t.Errorf("record %d does not mirror its operation: %+v vs %+v", rec.Seq, rec, op)
 		}
 		switch rec.Status {
@@ -94,6 +95,10 @@ func (j *journal) check(t *testing.T, ops []plan.Operation, res *exec.Result) {
 			}
 			if rec.Status == report.NotAttempted && rec.Attempts != 0 {
 				t.Errorf("not attempted record %d has %d attempts", rec.Seq, rec.Attempts)
+			}
+		case report.Skipped:
+			if rec.ErrorMessage != exec.SkippedMessage || rec.Attempts != 0 {
+				t.Errorf("skipped record %d: %+v", rec.Seq, rec)
 			}
 		default:
 			t.Errorf("record %d has status %q", rec.Seq, rec.Status)
@@ -113,20 +118,20 @@ func statuses(res *exec.Result) string {
 func TestAddsFinishBeforeAnyRemoveStarts(t *testing.T) {
 	var ops []plan.Operation
 	for i := range 20 {
-		ops = append(ops, add("s1", "g2", fmt.Sprintf("u%d", i)))
+		ops = append(ops, exectest.Add("s1", "g2", fmt.Sprintf("u%d", i)))
 	}
 	for i := range 20 {
-		ops = append(ops, remove("s1", "g1", fmt.Sprintf("u%d", i)))
+		ops = append(ops, exectest.Remove("s1", "g1", fmt.Sprintf("u%d", i)))
 	}
-	// The first add is held until the 19 others have ended: slots are free
+	// The first add is held until the 19 others have Ended: slots are free
 	// all that time, and a remove started early would show in the log.
 	gate := make(chan struct{})
-	f := &fake{gates: map[string]chan struct{}{keyOf(ops[0]): gate}, ended: make(chan string, len(ops))}
+	f := &exectest.Fake{Gates: map[string]chan struct{}{exectest.KeyOf(ops[0]): gate}, Ended: make(chan string, len(ops))}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for range 19 {
-			<-f.ended
+			<-f.Ended
 		}
 		close(gate)
 	}()
@@ -141,25 +146,25 @@ func TestAddsFinishBeforeAnyRemoveStarts(t *testing.T) {
 		t.Errorf("statuses %s", s)
 	}
 	lastAddEnd, firstRemoveStart := -1, -1
-	for i, e := range f.log() {
-		if strings.HasPrefix(e.key, "add") && !e.start {
+	for i, e := range f.Log() {
+		if strings.HasPrefix(e.Key, "add") && !e.Start {
 			lastAddEnd = i
 		}
-		if strings.HasPrefix(e.key, "remove") && e.start && firstRemoveStart < 0 {
+		if strings.HasPrefix(e.Key, "remove") && e.Start && firstRemoveStart < 0 {
 			firstRemoveStart = i
 		}
 	}
 	if firstRemoveStart < lastAddEnd {
 		t.Errorf("a remove started (event %d) before the last add ended (event %d)", firstRemoveStart, lastAddEnd)
 	}
-	if f.maxInFlight > 4 {
-		t.Errorf("%d calls in flight, limit 4", f.maxInFlight)
+	if f.MaxInFlight() > 4 {
+		t.Errorf("%d calls in flight, limit 4", f.MaxInFlight())
 	}
 }
 
 func TestRunsAddsFirstEvenWhenTheyComeLater(t *testing.T) {
-	ops := []plan.Operation{remove("s1", "g1", "u1"), add("s1", "g2", "u1"), remove("s1", "g1", "u2"), add("s1", "g2", "u2")}
-	f := &fake{}
+	ops := []plan.Operation{exectest.Remove("s1", "g1", "u1"), exectest.Add("s1", "g2", "u1"), exectest.Remove("s1", "g1", "u2"), exectest.Add("s1", "g2", "u2")}
+	f := &exectest.Fake{}
 	j := &journal{}
 	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 1}))
 	if err != nil {
@@ -167,12 +172,12 @@ func TestRunsAddsFirstEvenWhenTheyComeLater(t *testing.T) {
 	}
 	j.check(t, ops, res)
 	var got []string
-	for _, e := range f.log() {
-		if e.start {
-			got = append(got, e.key)
+	for _, e := range f.Log() {
+		if e.Start {
+			got = append(got, e.Key)
 		}
 	}
-	want := []string{keyOf(ops[1]), keyOf(ops[3]), keyOf(ops[0]), keyOf(ops[2])}
+	want := []string{exectest.KeyOf(ops[1]), exectest.KeyOf(ops[3]), exectest.KeyOf(ops[0]), exectest.KeyOf(ops[2])}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("calls %q, want %q", got, want)
 	}
@@ -181,17 +186,17 @@ func TestRunsAddsFirstEvenWhenTheyComeLater(t *testing.T) {
 func TestConcurrencyLimitIsReachedAndNeverExceeded(t *testing.T) {
 	for _, limit := range []int{1, 3, 8} {
 		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {
-			ops := adds(60)
-			// The first limit calls are held until all of them have started:
+			ops := exectest.Adds(60)
+			// The first limit calls are held until all of them have Started:
 			// the limit is reached; a (limit+1)th would be counted.
 			gate := make(chan struct{})
-			f := &fake{gates: map[string]chan struct{}{}, started: make(chan string, len(ops))}
+			f := &exectest.Fake{Gates: map[string]chan struct{}{}, Started: make(chan string, len(ops))}
 			for _, op := range ops[:limit] {
-				f.gates[keyOf(op)] = gate
+				f.Gates[exectest.KeyOf(op)] = gate
 			}
 			go func() {
 				for range limit {
-					<-f.started
+					<-f.Started
 				}
 				close(gate)
 			}()
@@ -201,8 +206,8 @@ func TestConcurrencyLimitIsReachedAndNeverExceeded(t *testing.T) {
 				t.Fatal(err)
 			}
 			j.check(t, ops, res)
-			if f.maxInFlight != limit {
-				t.Errorf("at most %d calls in flight, want %d", f.maxInFlight, limit)
+			if f.MaxInFlight() != limit {
+				t.Errorf("at most %d calls in flight, want %d", f.MaxInFlight(), limit)
 			}
 		})
 	}
@@ -211,12 +216,12 @@ func TestConcurrencyLimitIsReachedAndNeverExceeded(t *testing.T) {
 func TestOrderIsStableWithinAPhaseAtConcurrencyOne(t *testing.T) {
 	var ops []plan.Operation
 	for i := range 15 {
-		ops = append(ops, add("s1", fmt.Sprintf("g%d", i%3), fmt.Sprintf("u%d", i)))
+		ops = append(ops, exectest.Add("s1", fmt.Sprintf("g%d", i%3), fmt.Sprintf("u%d", i)))
 	}
 	for i := range 15 {
-		ops = append(ops, remove("s1", "g9", fmt.Sprintf("u%d", 14-i)))
+		ops = append(ops, exectest.Remove("s1", "g9", fmt.Sprintf("u%d", 14-i)))
 	}
-	f := &fake{}
+	f := &exectest.Fake{}
 	j := &journal{}
 	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 1}))
 	if err != nil {
@@ -224,40 +229,40 @@ func TestOrderIsStableWithinAPhaseAtConcurrencyOne(t *testing.T) {
 	}
 	j.check(t, ops, res)
 	var got, want []string
-	for _, e := range f.log() {
-		if e.start {
-			got = append(got, e.key)
+	for _, e := range f.Log() {
+		if e.Start {
+			got = append(got, e.Key)
 		}
 	}
 	for _, op := range ops {
-		want = append(want, keyOf(op))
+		want = append(want, exectest.KeyOf(op))
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("calls\n%q\nwant\n%q", got, want)
 	}
-	if f.maxInFlight != 1 {
-		t.Errorf("%d calls in flight", f.maxInFlight)
+	if f.MaxInFlight() != 1 {
+		t.Errorf("%d calls in flight", f.MaxInFlight())
 	}
 }
 
 func TestEveryOperationGetsOneRecordWithItsOutcome(t *testing.T) {
-	ops := adds(8)
+	ops := exectest.Adds(8)
 	ops[5].Via, ops[5].UserIdentityID, ops[5].AcsUserID = plan.ViaUserIdentityID, "id5", ""
 	timeout := &seam.APIError{Method: "PUT", Route: "/r", Meta: seam.Meta{Attempts: 3}, Err: fmt.Errorf("attempt timed out: %w", context.DeadlineExceeded)}
 	reset := &seam.APIError{Method: "PUT", Route: "/r", Meta: seam.Meta{Attempts: 5}, Err: errors.New("connection reset by peer")}
-	f := &fake{answer: func(_ context.Context, n int, key string) (seam.Meta, error) {
+	f := &exectest.Fake{Answer: func(_ context.Context, n int, key string) (seam.Meta, error) {
 		switch key {
-		case keyOf(ops[1]):
-			return apiError(n, 400, "invalid_input", "bad user")
-		case keyOf(ops[2]):
-			return apiError(n, 503, "", "")
-		case keyOf(ops[3]):
+		case exectest.KeyOf(ops[1]):
+			return exectest.APIError(n, 400, "invalid_input", "bad user")
+		case exectest.KeyOf(ops[2]):
+			return exectest.APIError(n, 503, "", "")
+		case exectest.KeyOf(ops[3]):
 			return timeout.Meta, timeout
-		case keyOf(ops[4]):
+		case exectest.KeyOf(ops[4]):
 			return reset.Meta, reset
-		case keyOf(ops[6]):
+		case exectest.KeyOf(ops[6]):
 			return seam.Meta{}, errors.New("seam: add acs_user_id to group g1: empty acs_user_id")
-		case keyOf(ops[7]):
+		case exectest.KeyOf(ops[7]):
 			return seam.Meta{Attempts: 2, Status: 200, RequestID: "req_ok", Duration: 1500 * time.Millisecond}, nil
 		}
 		return seam.Meta{Attempts: 1, Status: 200, RequestID: fmt.Sprintf("req_%d", n)}, nil
@@ -301,21 +306,21 @@ func TestEveryOperationGetsOneRecordWithItsOutcome(t *testing.T) {
 		t.Errorf("stopped %q counts %v", res.Stopped, res.Counts)
 	}
 	sent := false
-	for _, e := range f.log() {
-		sent = sent || e.start && e.key == "add g1 id5"
+	for _, e := range f.Log() {
+		sent = sent || e.Start && e.Key == "add g1 id5"
 	}
 	if !sent {
-		t.Errorf("the identity add was not sent by identity: %v", f.log())
+		t.Errorf("the identity add was not sent by identity: %v", f.Log())
 	}
 }
 
 func TestAuthenticationFailureStopsWithinOneRoundOfInFlightRequests(t *testing.T) {
 	for _, status := range []int{401, 403} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			ops := adds(100)
-			f := &fake{answer: func(_ context.Context, n int, _ string) (seam.Meta, error) {
+			ops := exectest.Adds(100)
+			f := &exectest.Fake{Answer: func(_ context.Context, n int, _ string) (seam.Meta, error) {
 				if n >= 10 {
-					return apiError(n, status, "unauthorized", "invalid api key")
+					return exectest.APIError(n, status, "unauthorized", "invalid api key")
 				}
 				return seam.Meta{Attempts: 1, Status: 200, RequestID: "r"}, nil
 			}}
@@ -328,7 +333,7 @@ func TestAuthenticationFailureStopsWithinOneRoundOfInFlightRequests(t *testing.T
 			if want := fmt.Sprintf("authentication failed (%d)", status); res.Stopped != want {
 				t.Errorf("stopped %q, want %q", res.Stopped, want)
 			}
-			if after := startsAfterFailure(f.log(), 1); after > 4 {
+			if after := startsAfterFailure(f.Log(), 1); after > 4 {
 				t.Errorf("%d calls started after the first %d", after, status)
 			}
 			if res.Counts[report.NotAttempted] < 100-9-4-4 || res.Counts[report.Succeeded] != 9 {
@@ -345,13 +350,13 @@ func TestAuthenticationFailureStopsWithinOneRoundOfInFlightRequests(t *testing.T
 
 // startsAfterFailure counts the calls that started after the nth failed
 // call ended.
-func startsAfterFailure(log []event, nth int) int {
+func startsAfterFailure(log []exectest.Event, nth int) int {
 	after, failures := 0, 0
 	for _, e := range log {
 		switch {
-		case failures >= nth && e.start:
+		case failures >= nth && e.Start:
 			after++
-		case !e.start && e.err != nil:
+		case !e.Start && e.Err != nil:
 			failures++
 		}
 	}
@@ -359,15 +364,15 @@ func startsAfterFailure(log []event, nth int) int {
 }
 
 func TestMaxErrorsStopsAfterNFailures(t *testing.T) {
-	ops := adds(30)
+	ops := exectest.Adds(30)
 	failing := func(_ context.Context, n int, _ string) (seam.Meta, error) {
 		if n%3 == 0 {
-			return apiError(n, 400, "invalid_input", "no")
+			return exectest.APIError(n, 400, "invalid_input", "no")
 		}
 		return seam.Meta{Attempts: 1, Status: 200, RequestID: "r"}, nil
 	}
 	t.Run("concurrency 1 stops right after the third failure", func(t *testing.T) {
-		f := &fake{answer: failing}
+		f := &exectest.Fake{Answer: failing}
 		j := &journal{}
 		res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 1, MaxErrors: 3}))
 		if err != nil {
@@ -385,7 +390,7 @@ func TestMaxErrorsStopsAfterNFailures(t *testing.T) {
 		}
 	})
 	t.Run("concurrency 4 stops within a round", func(t *testing.T) {
-		f := &fake{answer: failing}
+		f := &exectest.Fake{Answer: failing}
 		j := &journal{}
 		res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 4, MaxErrors: 3}))
 		if err != nil {
@@ -395,23 +400,23 @@ func TestMaxErrorsStopsAfterNFailures(t *testing.T) {
 		if res.Stopped != "max errors reached (3)" || res.Counts[report.Failed] < 3 || res.Counts[report.NotAttempted] == 0 {
 			t.Errorf("stopped %q counts %v", res.Stopped, res.Counts)
 		}
-		if n := startsAfterFailure(f.log(), 3); n > 4 {
+		if n := startsAfterFailure(f.Log(), 3); n > 4 {
 			t.Errorf("%d calls started after the third failure", n)
 		}
 	})
 }
 
 func TestStopLetsInFlightRequestsFinish(t *testing.T) {
-	ops := append(adds(10), remove("s1", "g0", "u0"))
+	ops := append(exectest.Adds(10), exectest.Remove("s1", "g0", "u0"))
 	gate := make(chan struct{})
-	f := &fake{gates: map[string]chan struct{}{}, started: make(chan string, len(ops))}
+	f := &exectest.Fake{Gates: map[string]chan struct{}{}, Started: make(chan string, len(ops))}
 	for _, op := range ops[:3] {
-		f.gates[keyOf(op)] = gate
+		f.Gates[exectest.KeyOf(op)] = gate
 	}
 	stop := make(chan struct{})
 	go func() {
 		for range 3 {
-			<-f.started
+			<-f.Started
 		}
 		close(stop) // SIGINT while three requests are in flight
 		close(gate) // they finish after it
@@ -431,34 +436,34 @@ func TestStopLetsInFlightRequestsFinish(t *testing.T) {
 	if r := res.Records[10]; r.ErrorType != exec.ErrorTypeInterrupted || r.ErrorMessage != "not sent: the run was interrupted" {
 		t.Errorf("not attempted record: %q %q", r.ErrorType, r.ErrorMessage)
 	}
-	if f.calls != 3 {
-		t.Errorf("%d calls, want the 3 in flight", f.calls)
+	if len(f.Sent()) != 3 {
+		t.Errorf("%d calls, want the 3 in flight", len(f.Sent()))
 	}
 }
 
 func TestStopBeforeRunSendsNothing(t *testing.T) {
-	ops := append(adds(5), remove("s1", "g0", "u0"))
+	ops := append(exectest.Adds(5), exectest.Remove("s1", "g0", "u0"))
 	stop := make(chan struct{})
 	close(stop)
-	f := &fake{}
+	f := &exectest.Fake{}
 	j := &journal{}
 	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Stop: stop}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	j.check(t, ops, res)
-	if f.calls != 0 || res.Counts[report.NotAttempted] != 6 || res.Stopped != exec.StoppedInterrupted {
-		t.Errorf("%d calls, counts %v, stopped %q", f.calls, res.Counts, res.Stopped)
+	if len(f.Sent()) != 0 || res.Counts[report.NotAttempted] != 6 || res.Stopped != exec.StoppedInterrupted {
+		t.Errorf("%d calls, counts %v, stopped %q", len(f.Sent()), res.Counts, res.Stopped)
 	}
 }
 
 func TestDrainTimeoutCutsRequestsThatDoNotFinish(t *testing.T) {
-	ops := adds(6)
-	f := &fake{hangAll: true, started: make(chan string, len(ops))}
+	ops := exectest.Adds(6)
+	f := &exectest.Fake{HangAll: true, Started: make(chan string, len(ops))}
 	stop := make(chan struct{})
 	go func() {
-		<-f.started
-		<-f.started
+		<-f.Started
+		<-f.Started
 		close(stop)
 	}()
 	j := &journal{}
@@ -481,13 +486,13 @@ func TestDrainTimeoutCutsRequestsThatDoNotFinish(t *testing.T) {
 }
 
 func TestHardAbortCancelsInFlightRequests(t *testing.T) {
-	ops := adds(6)
-	f := &fake{hangAll: true, started: make(chan string, len(ops))}
+	ops := exectest.Adds(6)
+	f := &exectest.Fake{HangAll: true, Started: make(chan string, len(ops))}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		<-f.started
-		<-f.started
+		<-f.Started
+		<-f.Started
 		cancel()
 	}()
 	j := &journal{}
@@ -508,22 +513,22 @@ func TestHardAbortCancelsInFlightRequests(t *testing.T) {
 }
 
 func TestMakeBeforeBreak(t *testing.T) {
-	byIdentity := add("s1", "g2", "")
+	byIdentity := exectest.Add("s1", "g2", "")
 	byIdentity.Via, byIdentity.UserIdentityID, byIdentity.LinkAcsUserID = plan.ViaUserIdentityID, "ident_w", "w"
 	ops := []plan.Operation{
-		add("s1", "g2", "u"), // fails
-		add("s1", "g2", "v"),
-		add("s2", "g5", "u"),
-		byIdentity,              // fails
-		remove("s1", "g1", "u"), // not sent: u's add in s1 failed
-		remove("s1", "g3", "u"), // not sent either
-		remove("s2", "g4", "u"), // another system: sent
-		remove("s1", "g1", "v"),
-		remove("s1", "g1", "w"), // not sent: the identity add linking w failed
+		exectest.Add("s1", "g2", "u"), // fails
+		exectest.Add("s1", "g2", "v"),
+		exectest.Add("s2", "g5", "u"),
+		byIdentity,                       // fails
+		exectest.Remove("s1", "g1", "u"), // not sent: u's add in s1 failed
+		exectest.Remove("s1", "g3", "u"), // not sent either
+		exectest.Remove("s2", "g4", "u"), // another system: sent
+		exectest.Remove("s1", "g1", "v"),
+		exectest.Remove("s1", "g1", "w"), // not sent: the identity add linking w failed
 	}
-	f := &fake{answer: func(_ context.Context, n int, key string) (seam.Meta, error) {
-		if key == keyOf(ops[0]) || key == keyOf(ops[3]) {
-			return apiError(n, 400, "invalid_input", "no")
+	f := &exectest.Fake{Answer: func(_ context.Context, n int, key string) (seam.Meta, error) {
+		if key == exectest.KeyOf(ops[0]) || key == exectest.KeyOf(ops[3]) {
+			return exectest.APIError(n, 400, "invalid_input", "no")
 		}
 		return seam.Meta{Attempts: 1, Status: 200, RequestID: "r"}, nil
 	}}
@@ -545,17 +550,17 @@ func TestMakeBeforeBreak(t *testing.T) {
 	if res.Stopped != "" {
 		t.Errorf("stopped %q", res.Stopped)
 	}
-	for _, e := range f.log() {
-		if e.key == keyOf(ops[4]) || e.key == keyOf(ops[5]) || e.key == keyOf(ops[8]) {
-			t.Errorf("%s was sent", e.key)
+	for _, e := range f.Log() {
+		if e.Key == exectest.KeyOf(ops[4]) || e.Key == exectest.KeyOf(ops[5]) || e.Key == exectest.KeyOf(ops[8]) {
+			t.Errorf("%s was sent", e.Key)
 		}
 	}
 }
 
 func TestJournalErrorStopsTheRun(t *testing.T) {
-	ops := append(adds(10), remove("s1", "g0", "u0"))
+	ops := append(exectest.Adds(10), exectest.Remove("s1", "g0", "u0"))
 	errDisk := errors.New("write journal.jsonl: no space left on device")
-	f := &fake{}
+	f := &exectest.Fake{}
 	j := &journal{failSeq: 5, failErr: errDisk}
 	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 1}))
 	if !errors.Is(err, errDisk) {
@@ -576,9 +581,70 @@ func TestJournalErrorStopsTheRun(t *testing.T) {
 	}
 }
 
+func TestSatisfiedOperationsAreRecordedSkippedAndNeverSent(t *testing.T) {
+	ops := append(exectest.Adds(3), exectest.Remove("s1", "g0", "u9"), exectest.Add("s1", "g2", "u7"))
+	f := &exectest.Fake{}
+	j := &journal{}
+	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 2, Satisfied: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.check(t, ops, res)
+	if want := "kksss"; statuses(res) != want {
+		t.Errorf("statuses %s, want %s", statuses(res), want)
+	}
+	var sent []string
+	for _, e := range f.Log() {
+		if e.Start {
+			sent = append(sent, e.Key)
+		}
+	}
+	slices.Sort(sent)
+	if want := []string{"add g1 u2", "add g2 u7", "remove g0 u9"}; !slices.Equal(sent, want) {
+		t.Errorf("sent %v, want %v", sent, want)
+	}
+	if j.done != len(ops) {
+		t.Errorf("OnDone called %d times, want %d", j.done, len(ops))
+	}
+}
+
+// TestSatisfiedAddDoesNotBlockTheRemove: a person's add that the live state
+// already satisfies is as good as one that succeeded, for make-before-break.
+func TestSatisfiedAddDoesNotBlockTheRemove(t *testing.T) {
+	ops := []plan.Operation{exectest.Add("s1", "g2", "u1"), exectest.Remove("s1", "g1", "u1")}
+	f := &exectest.Fake{}
+	j := &journal{}
+	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Satisfied: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.check(t, ops, res)
+	if want := "ks"; statuses(res) != want {
+		t.Errorf("statuses %s, want %s", statuses(res), want)
+	}
+}
+
+func TestJournalErrorOnASatisfiedRecordSendsNothing(t *testing.T) {
+	ops := exectest.Adds(4)
+	errDisk := errors.New("no space left on device")
+	f := &exectest.Fake{}
+	j := &journal{failSeq: 1, failErr: errDisk}
+	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{Concurrency: 1, Satisfied: 2}))
+	if !errors.Is(err, errDisk) {
+		t.Fatalf("error %v, want the journal's", err)
+	}
+	j.check(t, ops, res)
+	if want := "kk--"; statuses(res) != want {
+		t.Errorf("statuses %s, want %s", statuses(res), want)
+	}
+	if n := len(f.Log()); n != 0 {
+		t.Errorf("%d calls made after the journal failed", n)
+	}
+}
+
 func TestPanickingClientIsRecordedFailed(t *testing.T) {
-	ops := adds(3)
-	f := &fake{answer: func(_ context.Context, n int, _ string) (seam.Meta, error) {
+	ops := exectest.Adds(3)
+	f := &exectest.Fake{Answer: func(_ context.Context, n int, _ string) (seam.Meta, error) {
 		if n == 2 {
 			panic("boom")
 		}
@@ -596,12 +662,12 @@ func TestPanickingClientIsRecordedFailed(t *testing.T) {
 }
 
 func TestEmptyPlanAndInvalidOptions(t *testing.T) {
-	res, err := exec.Run(context.Background(), &fake{}, nil, exec.Options{})
+	res, err := exec.Run(context.Background(), &exectest.Fake{}, nil, exec.Options{})
 	if err != nil || len(res.Records) != 0 || res.Stopped != "" {
 		t.Errorf("empty plan: %+v, %v", res, err)
 	}
-	for _, o := range []exec.Options{{Concurrency: -1}, {MaxErrors: -1}} {
-		if _, err := exec.Run(context.Background(), &fake{}, adds(1), o); err == nil {
+	for _, o := range []exec.Options{{Concurrency: -1}, {MaxErrors: -1}, {Satisfied: -1}, {Satisfied: 2}} {
+		if _, err := exec.Run(context.Background(), &exectest.Fake{}, exectest.Adds(1), o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
 	}

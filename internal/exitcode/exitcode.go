@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -28,41 +29,105 @@ const (
 	Interrupted = 130
 )
 
-// Table is the exit-status table shown in --help and the README.
-var Table = []struct {
+// Status is one exit status: its code, what it means for every command
+// that can return it, and the commands that can.
+type Status struct {
 	Code    int
 	Meaning string
-}{
-	{OK, "success (for plan with --detailed-exitcode: no changes)"},
-	{Failure, "runtime failure: network, authentication, server or file system"},
-	{Usage, "invalid usage or input; nothing was changed"},
-	{Partial, "partial failure: some operations failed (apply, rerun, revert)"},
-	{Guard, "a safety guard refused the plan; nothing was changed"},
-	{Changes, "changes present (plan --detailed-exitcode)"},
-	{Interrupted, "interrupted by SIGINT/SIGTERM; reports were written"},
+	// Commands are the commands that can return the code; nil means every
+	// command.
+	Commands []string
+	// Notes add to Meaning for some of those commands.
+	Notes []Note
+	// Outcome ends the meaning for every command ("nothing was changed").
+	Outcome string
 }
 
-// Help renders the table for a command's help text, with the codes that
-// command can return (all of them when codes is empty).
-func Help(codes ...int) string {
+// Note is what a status means besides its Meaning for some commands; Text
+// starts with its own separator (", or ...", "; ...").
+type Note struct {
+	Commands []string
+	Text     string
+}
+
+// text renders the status for command, or with every note and the
+// commands each is about when command is "".
+func (st Status) text(command string) string {
+	s := st.Meaning
+	for _, n := range st.Notes {
+		switch {
+		case command == "":
+			s += n.Text + " (" + strings.Join(n.Commands, ", ") + ")"
+		case slices.Contains(n.Commands, command):
+			s += n.Text
+		}
+	}
+	if st.Outcome != "" {
+		s += "; " + st.Outcome
+	}
+	return s
+}
+
+// runs are the commands that change memberships and write a run directory.
+var runs = []string{"apply", "rerun", "revert"}
+
+// Table is the one table of acs-bulk's exit statuses: each command's help
+// and the README's table are made from it (a test checks the README).
+var Table = []Status{
+	{Code: OK, Meaning: "success", Notes: []Note{{[]string{"plan"}, "; with --detailed-exitcode: no changes"}}},
+	{Code: Failure, Meaning: "runtime failure: network, authentication, server or file system",
+		Commands: []string{"validate", "plan", "export", "apply", "rerun", "revert", "verify", "sandbox", "demo"},
+		Notes:    []Note{{append(slices.Clone(runs), "verify"), ", or another run holds the lock"}}},
+	{Code: Usage, Meaning: "invalid usage or input", Outcome: "nothing was changed",
+		Notes: []Note{{runs, ", or the changes were not confirmed"}}},
+	{Code: Partial, Meaning: "partial failure: some operations failed, were not attempted or are not reflected; see failures.csv",
+		Commands: append(slices.Clone(runs), "verify")},
+	{Code: Guard, Meaning: "a safety guard refused the plan, or a saved plan is stale", Outcome: "nothing was changed",
+		Commands: []string{"plan", "apply", "revert"}},
+	{Code: Changes, Meaning: "changes present (plan --detailed-exitcode)", Commands: []string{"plan"}},
+	{Code: Interrupted, Meaning: "interrupted by SIGINT or SIGTERM",
+		Commands: append(slices.Clone(runs), "plan", "export", "verify", "demo"),
+		Notes:    []Note{{runs, "; requests in flight finished and the reports were written"}}},
+}
+
+// Codes returns the exit codes command can return, in table order.
+func Codes(command string) []int {
+	var out []int
+	for _, st := range Table {
+		if st.Commands == nil || slices.Contains(st.Commands, command) {
+			out = append(out, st.Code)
+		}
+	}
+	return out
+}
+
+// Help renders the exit statuses command can return, for its help text;
+// with "" (acs-bulk's own help) every status, with every note.
+func Help(command string) string {
 	var b strings.Builder
 	b.WriteString("Exit status:\n")
-	for _, row := range Table {
-		if len(codes) > 0 && !contains(codes, row.Code) {
+	for _, st := range Table {
+		if command != "" && st.Commands != nil && !slices.Contains(st.Commands, command) {
 			continue
 		}
-		fmt.Fprintf(&b, "  %-4d %s\n", row.Code, row.Meaning)
+		fmt.Fprintf(&b, "  %-4d %s\n", st.Code, st.text(command))
 	}
 	return b.String()
 }
 
-func contains(codes []int, c int) bool {
-	for _, x := range codes {
-		if x == c {
-			return true
+// Markdown renders the whole table as the README's Markdown table: every
+// note, with the commands it is about.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| code | commands | meaning |\n|---|---|---|\n")
+	for _, st := range Table {
+		who := "all"
+		if st.Commands != nil {
+			who = strings.Join(st.Commands, ", ")
 		}
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", st.Code, who, st.text(""))
 	}
-	return false
+	return b.String()
 }
 
 // Error carries an exit status with the error that caused it. Commands return
@@ -91,6 +156,20 @@ func Usagef(format string, args ...any) error {
 // Coder is implemented by error types that know their exit status (a guard
 // error, a row error), so this package need not import them.
 type Coder interface{ ExitCode() int }
+
+// Hinter is implemented by errors that can suggest a fix ("did you mean
+// 'Harbor Tower'?"); the command line prints the hint on a line of its own.
+type Hinter interface{ Hint() string }
+
+// HintOf returns the hint of the first error in err's chain that has one,
+// or "".
+func HintOf(err error) string {
+	var h Hinter
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
 
 // For returns the exit status for err: OK for nil, the code of an *Error or
 // Coder found with errors.As, Interrupted for a cancelled context, and

@@ -11,6 +11,11 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
+// Members is the part of the API that [ReadMembers] needs.
+type Members interface {
+	ListGroupUsers(ctx context.Context, groupID string) ([]seam.User, error)
+}
+
 // GroupMembers is the members of some groups as read now: group id to its
 // ACS users (full objects, for their identities and pending mutations).
 type GroupMembers map[string][]seam.User
@@ -18,9 +23,9 @@ type GroupMembers map[string][]seam.User
 // ReadMembers reads the members of the given groups, concurrently (at most
 // limit requests in flight; the client paces them). It is what apply --plan,
 // rerun and --verify read: one request per group.
-func ReadMembers(ctx context.Context, api API, groupIDs []string, limit int) (GroupMembers, error) {
+func ReadMembers(ctx context.Context, api Members, groupIDs []string, limit int) (GroupMembers, error) {
 	if limit <= 0 {
-		limit = 8
+		limit = DefaultConcurrency
 	}
 	out := GroupMembers{}
 	var mu sync.Mutex

@@ -3,14 +3,12 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/acs-bulk/acs-bulk/internal/desired"
-	"github.com/acs-bulk/acs-bulk/internal/phone"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
@@ -25,72 +23,82 @@ type API interface {
 	ListUserIdentities(ctx context.Context) ([]seam.UserIdentity, error)
 }
 
-// Request says what to read: the rows of the CSV decide which systems and
-// groups are involved, so that only what the plan needs is read.
-type Request struct {
-	// Rows are the desired memberships; their systems and groups are read.
-	Rows []desired.Row
-	// Systems are --system values (ids or names); empty means "as the rows say".
-	Systems []string
-	// AllGroups reads the members of every group of the involved systems
-	// (scope systems, and export), not only the groups the rows name.
-	AllGroups bool
-	// AllSystems involves every system of the workspace (export with no
-	// --system).
-	AllSystems bool
-	// Concurrency bounds the requests in flight (default 8); the client's
-	// limiter paces them.
-	Concurrency int
+// Want decides what [Read] reads, in the order the reads depend on each
+// other. live itself knows nothing of the desired state: the planner
+// implements Want (plan.Reads), so that one resolver decides both what is
+// read and how rows resolve against it.
+type Want interface {
+	// Systems returns the ids of the systems whose groups and users to
+	// read, given every system of the workspace; an error (a --system that
+	// names no system) stops the read.
+	Systems(all []seam.System) ([]string, error)
+	// Groups returns the ids of the groups whose members to read, given
+	// every system and the groups (managed and unmanaged) of those read.
+	Groups(systems []seam.System, groups []seam.AccessGroup) []string
+	// Identities reports whether the workspace's user identities must be
+	// read, given the systems, groups and users read (no members).
+	Identities(snap *Snapshot) bool
 }
 
-// Read reads the live state a plan needs: the systems, the groups of the
-// involved systems, the members of the involved groups, the ACS users of the
-// involved systems, and the user identities when a row needs them.
+// DefaultConcurrency is how many requests [Read] and [ReadMembers] have in
+// flight when not told.
+const DefaultConcurrency = 8
+
+// Read reads the live state want asks for: every system; the managed and
+// unmanaged groups and the ACS users of the systems want.Systems picks; the
+// members of the groups want.Groups picks, read as soon as the groups are
+// known, while the users' pages are still coming; and the user identities
+// when want.Identities says so, once the users are read. At most
+// concurrency requests are in flight (DefaultConcurrency when 0).
 //
-// Requests made, for S involved systems, G involved groups and U users:
+// Requests made, for S systems read, G groups read and U users:
 // 1 (systems) + 2S (managed and unmanaged groups) + G (members) +
 // S*ceil(U/500) (users, paginated) + identities pages when needed.
-func Read(ctx context.Context, api API, req Request) (*Snapshot, error) {
-	limit := req.Concurrency
-	if limit <= 0 {
-		limit = 8
+func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, error) {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
 	}
 	systems, err := api.ListSystems(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list access systems: %w", err)
 	}
-	snap := &Snapshot{Systems: systems, Members: map[string][]string{}}
-	involved, err := involvedSystems(systems, req)
+	sort.Slice(systems, func(i, j int) bool { return systems[i].ID < systems[j].ID })
+	ids, err := want.Systems(systems)
 	if err != nil {
 		return nil, err
 	}
+	var chosen []seam.System
+	for _, s := range systems {
+		if slices.Contains(ids, s.ID) {
+			chosen = append(chosen, s)
+		}
+	}
+	snap := &Snapshot{Systems: systems, Members: map[string][]string{}}
 
-	// Groups (managed and unmanaged) and users of each involved system.
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	for _, sys := range involved {
+	g.SetLimit(concurrency)
+	var groupsRead, usersRead sync.WaitGroup
+	collect := func(wg *sync.WaitGroup, what string, sys seam.System, list func(context.Context, string) ([]seam.AccessGroup, error)) {
+		wg.Add(1)
 		g.Go(func() error {
-			groups, err := api.ListAccessGroups(gctx, sys.ID)
+			defer wg.Done()
+			groups, err := list(gctx, sys.ID)
 			if err != nil {
-				return fmt.Errorf("list access groups of %s: %w", sys.Name, err)
+				return fmt.Errorf("list %s of %s: %w", what, sys.Name, err)
 			}
 			mu.Lock()
 			snap.Groups = append(snap.Groups, groups...)
 			mu.Unlock()
 			return nil
 		})
+	}
+	for _, sys := range chosen {
+		collect(&groupsRead, "access groups", sys, api.ListAccessGroups)
+		collect(&groupsRead, "unmanaged access groups", sys, api.ListUnmanagedAccessGroups)
+		usersRead.Add(1)
 		g.Go(func() error {
-			groups, err := api.ListUnmanagedAccessGroups(gctx, sys.ID)
-			if err != nil {
-				return fmt.Errorf("list unmanaged access groups of %s: %w", sys.Name, err)
-			}
-			mu.Lock()
-			snap.Groups = append(snap.Groups, groups...)
-			mu.Unlock()
-			return nil
-		})
-		g.Go(func() error {
+			defer usersRead.Done()
 			users, err := api.ListUsers(gctx, sys.ID)
 			if err != nil {
 				return fmt.Errorf("list users of %s: %w", sys.Name, err)
@@ -101,19 +109,22 @@ func Read(ctx context.Context, api API, req Request) (*Snapshot, error) {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	sortSnapshot(snap)
 
-	// Members of the involved groups.
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	for _, grp := range involvedGroups(snap.Groups, involved, req) {
+	// Members, as soon as the groups are known.
+	groupsRead.Wait()
+	if gctx.Err() != nil {
+		return nil, stopped(ctx, g)
+	}
+	sort.Slice(snap.Groups, func(i, j int) bool { return snap.Groups[i].ID < snap.Groups[j].ID })
+	names := make(map[string]string, len(snap.Groups))
+	for _, grp := range snap.Groups {
+		names[grp.ID] = grp.Name
+	}
+	for _, id := range want.Groups(systems, snap.Groups) {
 		g.Go(func() error {
-			users, err := api.ListGroupUsers(gctx, grp.ID)
+			users, err := api.ListGroupUsers(gctx, id)
 			if err != nil {
-				return fmt.Errorf("list members of %s: %w", grp.Name, err)
+				return fmt.Errorf("list members of %s: %w", names[id], err)
 			}
 			ids := make([]string, len(users))
 			for i, u := range users {
@@ -121,7 +132,30 @@ func Read(ctx context.Context, api API, req Request) (*Snapshot, error) {
 			}
 			sort.Strings(ids)
 			mu.Lock()
-			snap.Members[grp.ID] = ids
+			snap.Members[id] = ids
+			mu.Unlock()
+			return nil
+		})
+	}
+
+	// Identities, once the users are known.
+	usersRead.Wait()
+	if gctx.Err() != nil {
+		return nil, stopped(ctx, g)
+	}
+	mu.Lock()
+	sort.Slice(snap.Users, func(i, j int) bool { return snap.Users[i].ID < snap.Users[j].ID })
+	sofar := &Snapshot{Systems: snap.Systems, Groups: snap.Groups, Users: snap.Users}
+	mu.Unlock()
+	if want.Identities(sofar) {
+		g.Go(func() error {
+			ids, err := api.ListUserIdentities(gctx)
+			if err != nil {
+				return fmt.Errorf("list user identities: %w", err)
+			}
+			sort.Slice(ids, func(i, j int) bool { return ids[i].ID < ids[j].ID })
+			mu.Lock()
+			snap.Identities = ids
 			mu.Unlock()
 			return nil
 		})
@@ -129,204 +163,14 @@ func Read(ctx context.Context, api API, req Request) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-
-	if needsIdentities(req.Rows, snap, req.Systems) {
-		ids, err := api.ListUserIdentities(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list user identities: %w", err)
-		}
-		snap.Identities = ids
-		sort.Slice(snap.Identities, func(i, j int) bool { return snap.Identities[i].ID < snap.Identities[j].ID })
-	}
 	return snap, nil
 }
 
-// involvedSystems picks the systems to read. An unknown --system is an error
-// here; rows naming unknown systems are left for the planner to report with
-// their line numbers.
-func involvedSystems(all []seam.System, req Request) ([]seam.System, error) {
-	if req.AllSystems || len(all) <= 1 {
-		return all, nil
+// stopped returns why a read stopped early: the first request's error, or
+// the caller's context ending.
+func stopped(ctx context.Context, g *errgroup.Group) error {
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	want := map[string]bool{}
-	for _, s := range req.Systems {
-		sys, err := FindSystem(all, s)
-		if err != nil {
-			return nil, err
-		}
-		want[sys.ID] = true
-	}
-	anyUnplaced := false
-	for _, r := range req.Rows {
-		switch {
-		case r.SystemID != "":
-			want[r.SystemID] = true
-		case r.SystemName != "":
-			for _, s := range all {
-				if strings.EqualFold(s.Name, r.SystemName) {
-					want[s.ID] = true
-				}
-			}
-		case len(req.Systems) == 0:
-			// A row with a group id and no system: its system is known only
-			// from the groups, so every system's groups are read.
-			anyUnplaced = true
-		}
-	}
-	if anyUnplaced {
-		return all, nil
-	}
-	var out []seam.System
-	for _, s := range all {
-		if want[s.ID] {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-// SystemError is a --system value that names no system, or several: a usage
-// error, not a failure of the API.
-type SystemError struct{ msg string }
-
-func (e *SystemError) Error() string { return e.msg }
-
-// FindSystem finds a system by id or (case-insensitive) name, for --system.
-// A value that names no system or several gives a *SystemError.
-func FindSystem(all []seam.System, idOrName string) (seam.System, error) {
-	var byName []seam.System
-	for _, s := range all {
-		if s.ID == idOrName {
-			return s, nil
-		}
-		if strings.EqualFold(s.Name, idOrName) {
-			byName = append(byName, s)
-		}
-	}
-	switch len(byName) {
-	case 1:
-		return byName[0], nil
-	case 0:
-		names := make([]string, len(all))
-		for i, s := range all {
-			names[i] = fmt.Sprintf("%q", s.Name)
-		}
-		return seam.System{}, &SystemError{fmt.Sprintf("--system %q names no access system (the workspace has %s)", idOrName, strings.Join(names, ", "))}
-	default:
-		return seam.System{}, &SystemError{fmt.Sprintf("--system %q is ambiguous: systems %s and %s share that name; give the acs_system_id", idOrName, byName[0].ID, byName[1].ID)}
-	}
-}
-
-// involvedGroups picks the groups whose members are read: every group of the
-// involved systems when AllGroups, otherwise the groups the rows name (by id,
-// or by name in any involved system: a name the planner will find ambiguous
-// or misplaced costs one extra request, never a wrong plan).
-func involvedGroups(groups []seam.AccessGroup, systems []seam.System, req Request) []seam.AccessGroup {
-	inSystem := map[string]bool{}
-	for _, s := range systems {
-		inSystem[s.ID] = true
-	}
-	ids := map[string]bool{}
-	names := map[string]bool{}
-	for _, r := range req.Rows {
-		if r.GroupID != "" {
-			ids[r.GroupID] = true
-		}
-		if r.GroupName != "" {
-			names[strings.ToLower(r.GroupName)] = true
-		}
-	}
-	var out []seam.AccessGroup
-	for _, g := range groups {
-		if !inSystem[g.SystemID] || !g.Managed() {
-			continue
-		}
-		if req.AllGroups || ids[g.ID] || names[strings.ToLower(g.Name)] {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// needsIdentities says whether any row can only be resolved through user
-// identities: it names one that has no ACS user in the row's system, or its
-// email or phone matches no ACS user of the row's system (a person known in
-// one site and added to another goes by identity there).
-func needsIdentities(rows []desired.Row, snap *Snapshot, flagSystems []string) bool {
-	type key struct{ system, kind, value string }
-	known := map[key]bool{}
-	for _, u := range snap.Users {
-		if u.UserIdentityID != "" {
-			known[key{u.SystemID, "identity", u.UserIdentityID}] = true
-		}
-		for _, e := range []string{u.EmailAddress, u.Email, u.UserIdentityEmailAddress} {
-			if e != "" {
-				known[key{u.SystemID, "email", strings.ToLower(e)}] = true
-			}
-		}
-		for _, p := range []string{u.PhoneNumber, u.UserIdentityPhoneNumber} {
-			if p != "" {
-				known[key{u.SystemID, "phone", phone.Normalize(p)}] = true
-			}
-		}
-	}
-	for _, r := range rows {
-		var k key
-		switch {
-		case r.AcsUserID != "":
-			continue
-		case r.UserIdentityID != "":
-			k = key{kind: "identity", value: r.UserIdentityID}
-		case r.Email != "":
-			k = key{kind: "email", value: strings.ToLower(r.Email)}
-		case r.Phone != "":
-			k = key{kind: "phone", value: phone.Normalize(r.Phone)}
-		default:
-			continue
-		}
-		for _, sys := range rowSystems(r, snap, flagSystems) {
-			k.system = sys
-			if !known[k] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// rowSystems are the systems a row may be about, as far as the state read so
-// far tells (the planner decides, and reports a row whose system is unclear).
-func rowSystems(r desired.Row, snap *Snapshot, flagSystems []string) []string {
-	var out []string
-	switch {
-	case r.SystemID != "":
-		return []string{r.SystemID}
-	case r.SystemName != "":
-		for _, s := range snap.Systems {
-			if strings.EqualFold(s.Name, r.SystemName) {
-				out = append(out, s.ID)
-			}
-		}
-	case len(flagSystems) > 0:
-		for _, f := range flagSystems {
-			if s, err := FindSystem(snap.Systems, f); err == nil {
-				out = append(out, s.ID)
-			}
-		}
-	case len(snap.Systems) == 1:
-		out = append(out, snap.Systems[0].ID)
-	default:
-		for _, g := range snap.Groups {
-			if g.ID == r.GroupID || r.GroupID == "" && g.Name == r.GroupName {
-				out = append(out, g.SystemID)
-			}
-		}
-	}
-	return out
-}
-
-func sortSnapshot(s *Snapshot) {
-	sort.Slice(s.Systems, func(i, j int) bool { return s.Systems[i].ID < s.Systems[j].ID })
-	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].ID < s.Groups[j].ID })
-	sort.Slice(s.Users, func(i, j int) bool { return s.Users[i].ID < s.Users[j].ID })
+	return ctx.Err()
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acs-bulk/acs-bulk/internal/contract"
-	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
@@ -71,79 +70,64 @@ func serveWith(t testing.TB, st *sandbox.State, checked bool) (*sandbox.Server, 
 	return srv, c
 }
 
-func TestReadReadsOnlyWhatThePlanNeeds(t *testing.T) {
+// want is a live.Want that asks for fixed ids.
+type want struct {
+	systems    []string
+	groups     []string
+	identities bool
+	// sawUsers is how many users Identities was shown.
+	sawUsers int
+}
+
+func (w *want) Systems([]seam.System) ([]string, error)           { return w.systems, nil }
+func (w *want) Groups([]seam.System, []seam.AccessGroup) []string { return w.groups }
+func (w *want) Identities(snap *live.Snapshot) bool {
+	w.sawUsers = len(snap.Users)
+	return w.identities
+}
+
+func TestReadReadsWhatItIsTold(t *testing.T) {
 	cases := []struct {
 		name string
-		rows []desired.Row
-		req  live.Request
-		// want is the number of requests per route.
-		want    map[string]int
+		want want
+		// routes is the number of requests per route.
+		routes  map[string]int
 		members []string // groups whose members were read
 		idents  int
 	}{
 		{
-			name: "rows naming two groups of one system read those two groups' members",
-			rows: []desired.Row{
-				{Line: 2, SystemName: "Site 0", GroupName: "Group 1", Email: "user1@site0.example"},
-				{Line: 3, SystemID: "sys0", GroupID: "sys0_g2", AcsUserID: "sys0_u2"},
-			},
-			want: map[string]int{
+			name: "one system, two groups",
+			want: want{systems: []string{"sys0"}, groups: []string{"sys0_g1", "sys0_g2"}},
+			routes: map[string]int{
 				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
 				"/acs/users/list": 1, "/acs/access_groups/list_users": 2,
 			},
 			members: []string{"sys0_g1", "sys0_g2"},
 		},
 		{
-			name: "scope systems reads every managed group of the system",
-			rows: []desired.Row{{Line: 2, SystemID: "sys1", GroupName: "Group 0", Email: "user0@site1.example"}},
-			req:  live.Request{AllGroups: true},
-			want: map[string]int{
-				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
-				"/acs/users/list": 1, "/acs/access_groups/list_users": 3,
-			},
-			members: []string{"sys1_g0", "sys1_g1", "sys1_g2"},
-		},
-		{
-			name: "an email with no ACS user makes it read the user identities",
-			rows: []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "newcomer@site0.example"}},
-			want: map[string]int{
-				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
-				"/acs/users/list": 1, "/acs/access_groups/list_users": 1, "/user_identities/list": 1,
-			},
-			members: []string{"sys0_g0"},
-		},
-		{
-			name: "an email known in one system but not in the row's system reads the identities",
-			rows: []desired.Row{
-				{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user1@site0.example"},
-				{Line: 3, SystemID: "sys1", GroupName: "Group 0", Email: "user1@site0.example"},
-			},
-			want: map[string]int{
+			name: "two systems and the identities",
+			want: want{systems: []string{"sys0", "sys1"}, groups: []string{"sys1_g0"}, identities: true},
+			routes: map[string]int{
 				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
-				"/acs/users/list": 2, "/acs/access_groups/list_users": 2, "/user_identities/list": 1,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 1, "/user_identities/list": 1,
 			},
-			members: []string{"sys0_g0", "sys1_g0"},
+			members: []string{"sys1_g0"},
 		},
 		{
-			name: "a group id without a system reads the groups of every system",
-			rows: []desired.Row{{Line: 2, GroupID: "sys1_g1", AcsUserID: "sys1_u1"}},
-			want: map[string]int{
-				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
-				"/acs/users/list": 2, "/acs/access_groups/list_users": 1,
-			},
-			members: []string{"sys1_g1"},
+			name:   "no system: only the list of systems",
+			want:   want{},
+			routes: map[string]int{"/acs/systems/list": 1},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			srv, client := serve(t, workspace(2, 3, 10))
-			req := c.req
-			req.Rows = c.rows
-			snap, err := live.Read(context.Background(), client, req)
+			w := c.want
+			snap, err := live.Read(context.Background(), client, &w, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(c.want, srv.Stats().ByRoute); d != "" {
+			if d := cmp.Diff(c.routes, srv.Stats().ByRoute); d != "" {
 				t.Errorf("requests by route (-want +got):\n%s", d)
 			}
 			var got []string
@@ -152,6 +136,12 @@ func TestReadReadsOnlyWhatThePlanNeeds(t *testing.T) {
 			}
 			if d := cmp.Diff(c.members, got, cmpSorted); d != "" {
 				t.Errorf("groups whose members were read (-want +got):\n%s", d)
+			}
+			if wantUsers := 10 * len(c.want.systems); w.sawUsers != wantUsers {
+				t.Errorf("Identities saw %d users, want every user read (%d)", w.sawUsers, wantUsers)
+			}
+			if len(snap.Systems) != 2 {
+				t.Errorf("%d systems in the snapshot, want every system of the workspace", len(snap.Systems))
 			}
 		})
 	}
@@ -171,9 +161,7 @@ var cmpSorted = cmp.Transformer("sort", func(in []string) []string {
 
 func TestReadSnapshotContents(t *testing.T) {
 	_, client := serve(t, workspace(1, 2, 4))
-	snap, err := live.Read(context.Background(), client, live.Request{
-		Rows: []desired.Row{{Line: 2, GroupName: "Group 1", Email: "user1@site0.example"}},
-	})
+	snap, err := live.Read(context.Background(), client, &want{systems: []string{"sys0"}, groups: []string{"sys0_g1"}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,9 +179,7 @@ func TestReadSnapshotContents(t *testing.T) {
 		t.Errorf("users: got %d, first %+v", len(snap.Users), snap.Users[0])
 	}
 	// The fingerprint is stable across reads of an unchanged workspace.
-	again, err := live.Read(context.Background(), client, live.Request{
-		Rows: []desired.Row{{Line: 2, GroupName: "Group 1", Email: "user1@site0.example"}},
-	})
+	again, err := live.Read(context.Background(), client, &want{systems: []string{"sys0"}, groups: []string{"sys0_g1"}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,32 +197,19 @@ func TestFingerprintChangesWithMembership(t *testing.T) {
 	}
 }
 
-func TestFindSystem(t *testing.T) {
-	all := []seam.System{{ID: "s1", Name: "Harbor Tower"}, {ID: "s2", Name: "Riverside"}, {ID: "s3", Name: "Riverside"}}
-	if s, err := live.FindSystem(all, "harbor tower"); err != nil || s.ID != "s1" {
-		t.Errorf("by name: %v, %v", s, err)
-	}
-	if s, err := live.FindSystem(all, "s3"); err != nil || s.ID != "s3" {
-		t.Errorf("by id: %v, %v", s, err)
-	}
-	if _, err := live.FindSystem(all, "Riverside"); err == nil || err.Error() != `--system "Riverside" is ambiguous: systems s2 and s3 share that name; give the acs_system_id` {
-		t.Errorf("ambiguous: %v", err)
-	}
-	if _, err := live.FindSystem(all, "Nowhere"); err == nil || err.Error() != `--system "Nowhere" names no access system (the workspace has "Harbor Tower", "Riverside", "Riverside")` {
-		t.Errorf("unknown: %v", err)
-	}
-}
-
 // BenchmarkReadWorkspace reads a workspace of 50 groups and 20,000 users
 // through the sandbox on loopback (scope systems: every group's members) and
 // reports the requests it took; the routes make 1 + 1 + 1 + 40 + 50 = 93
 // necessary.
 func BenchmarkReadWorkspace(b *testing.B) {
 	srv, client := serveWith(b, workspace(1, 50, 20000), false)
-	rows := []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user0@site0.example"}}
+	var groups []string
+	for g := range 50 {
+		groups = append(groups, fmt.Sprintf("sys0_g%d", g))
+	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := live.Read(context.Background(), client, live.Request{Rows: rows, AllGroups: true}); err != nil {
+		if _, err := live.Read(context.Background(), client, &want{systems: []string{"sys0"}, groups: groups}, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

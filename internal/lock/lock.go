@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,11 +16,9 @@ import (
 	"time"
 )
 
-// DirLockName is the name of the lock file inside a report directory.
-const DirLockName = ".acs-bulk.lock"
-
 // LockDirEnv names the environment variable that, when set, replaces the
-// directory of the workspace locks (for tests).
+// directory of the workspace locks (tests and the demo use their own); the
+// command line reads it and passes it to [WorkspaceLockPath].
 const LockDirEnv = "ACS_BULK_LOCK_DIR"
 
 // HeldError is the error of [Acquire] when another process, or another
@@ -142,20 +139,16 @@ func Describe(since time.Time, command string) string {
 	return d
 }
 
-// WorkspaceLockPath returns the lock file of the workspace reached at
-// endpoint with the given credential identity (a workspace id, or a hash of
-// the API key: never the key itself). The file lives in
-// os.UserCacheDir()/acs-bulk/locks, or in $ACS_BULK_LOCK_DIR when set, and
-// is named by a SHA-256 of the normalized endpoint and the identity, so
-// that neither appears in the path.
-func WorkspaceLockPath(endpoint, credentialID string) (string, error) {
-	if strings.TrimSpace(endpoint) == "" {
-		return "", fmt.Errorf("workspace lock: empty endpoint")
+// WorkspaceLockPath returns the lock file of a workspace in dir, or in
+// os.UserCacheDir()/acs-bulk/locks when dir is empty. workspace identifies
+// the workspace, never by the endpoint it is reached at: the workspace id a
+// personal access token acts on, or a hash of the API key (a key belongs to
+// one workspace; never the key itself). The file is named by a SHA-256 of
+// that identity, so that it does not appear in the path.
+func WorkspaceLockPath(dir, workspace string) (string, error) {
+	if workspace == "" {
+		return "", fmt.Errorf("workspace lock: empty workspace identity")
 	}
-	if credentialID == "" {
-		return "", fmt.Errorf("workspace lock: empty credential identity")
-	}
-	dir := os.Getenv(LockDirEnv)
 	if dir == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
@@ -163,36 +156,6 @@ func WorkspaceLockPath(endpoint, credentialID string) (string, error) {
 		}
 		dir = filepath.Join(cache, "acs-bulk", "locks")
 	}
-	h := sha256.New()
-	// NUL separators: no two (endpoint, identity) pairs hash the same input.
-	fmt.Fprintf(h, "acs-bulk workspace lock v1\x00%s\x00%s", normalizeEndpoint(endpoint), credentialID)
-	return filepath.Join(dir, "workspace-"+hex.EncodeToString(h.Sum(nil))+".lock"), nil
-}
-
-// normalizeEndpoint makes the spellings of one endpoint equal: scheme and
-// host lower case, default port and trailing slashes dropped.
-func normalizeEndpoint(endpoint string) string {
-	s := strings.TrimSpace(endpoint)
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(s, "/")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	u.Host = host
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	u.User = nil
-	u.Fragment = ""
-	return u.String()
+	sum := sha256.Sum256([]byte("acs-bulk workspace lock v2\x00" + workspace))
+	return filepath.Join(dir, "workspace-"+hex.EncodeToString(sum[:16])+".lock"), nil
 }

@@ -34,7 +34,7 @@ func heldError(t *testing.T, err error) *HeldError {
 }
 
 func TestSecondAcquireInTheSameProcessIsRefusedUntilRelease(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a", "b", DirLockName)
+	path := filepath.Join(t.TempDir(), "a", "b", ".acs-bulk.lock")
 	first := acquire(t, path, "pid 1 on host x since 2026-11-22T19:30:00Z: acs-bulk apply --file f.csv")
 
 	_, err := Acquire(path, "second")
@@ -63,7 +63,7 @@ func TestSecondAcquireInTheSameProcessIsRefusedUntilRelease(t *testing.T) {
 }
 
 func TestHeldErrorBeforeTheHolderHasWritten(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DirLockName)
+	path := filepath.Join(t.TempDir(), ".acs-bulk.lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestHeldErrorBeforeTheHolderHasWritten(t *testing.T) {
 }
 
 func TestReleaseKeepsTheFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DirLockName)
+	path := filepath.Join(t.TempDir(), ".acs-bulk.lock")
 	l := acquire(t, path, "me")
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestLockHoldHelper(t *testing.T) {
 }
 
 func TestLockOfAKilledProcessIsReleased(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DirLockName)
+	path := filepath.Join(t.TempDir(), ".acs-bulk.lock")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHoldHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), holdHelperEnv+"="+path)
 	stdin, err := cmd.StdinPipe()
@@ -168,60 +168,46 @@ func TestLockOfAKilledProcessIsReleased(t *testing.T) {
 	acquire(t, path, "parent")
 }
 
+// TestWorkspaceLockPath: the lock is the workspace's, whatever endpoint it
+// is reached at (the endpoint is not an input); another workspace identity
+// is another lock; the identity does not appear in the path.
 func TestWorkspaceLockPath(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(LockDirEnv, dir)
-	const cred = "ws_2f6c9a2e-credential-identity"
-	path := func(endpoint, cred string) string {
+	const ws = "key:2f6c9a2e77aa01bc"
+	path := func(dir, ws string) string {
 		t.Helper()
-		p, err := WorkspaceLockPath(endpoint, cred)
+		p, err := WorkspaceLockPath(dir, ws)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	base := path("https://connect.getseam.com", cred)
+	base := path(dir, ws)
 	if filepath.Dir(base) != dir {
 		t.Errorf("%s is not in %s", base, dir)
 	}
-	if strings.Contains(base, cred) || strings.Contains(base, "getseam") {
-		t.Errorf("%s contains the credential or the endpoint", base)
+	if strings.Contains(base, "2f6c9a2e") {
+		t.Errorf("%s contains the workspace identity", base)
 	}
-	for _, same := range []string{"https://connect.getseam.com/", "HTTPS://Connect.GetSeam.com:443", " https://connect.getseam.com// "} {
-		if p := path(same, cred); p != base {
-			t.Errorf("endpoint %q gives %s, want the same lock as https://connect.getseam.com", same, p)
-		}
+	if p := path(dir, ws); p != base {
+		t.Errorf("the same workspace gives %s and %s", base, p)
 	}
-	others := map[string]string{
-		"other endpoint":          path("http://127.0.0.1:8080", cred),
-		"other port":              path("https://connect.getseam.com:8443", cred),
-		"other path":              path("https://connect.getseam.com/v2", cred),
-		"other credential":        path("https://connect.getseam.com", cred+"x"),
-		"separator not ambiguous": path("https://connect.getseam.com\x00ws", "_2f6c9a2e-credential-identity"),
+	if p := path(dir, "workspace:ws_1"); p == base {
+		t.Errorf("another workspace gives the same lock %s", p)
 	}
-	seen := map[string]string{base: "base"}
-	for name, p := range others {
-		if prev, dup := seen[p]; dup {
-			t.Errorf("%s gives the same lock as %s", name, prev)
-		}
-		seen[p] = name
-	}
-	for _, bad := range [][2]string{{"", cred}, {"https://connect.getseam.com", ""}} {
-		if _, err := WorkspaceLockPath(bad[0], bad[1]); err == nil {
-			t.Errorf("WorkspaceLockPath(%q, %q) succeeded", bad[0], bad[1])
-		}
+	if _, err := WorkspaceLockPath(dir, ""); err == nil {
+		t.Errorf("an empty workspace identity was accepted")
 	}
 }
 
 func TestWorkspaceLockPathDefaultsToTheUserCache(t *testing.T) {
-	t.Setenv(LockDirEnv, "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Skip(err)
 	}
-	p, err := WorkspaceLockPath("https://connect.getseam.com", "ws")
+	p, err := WorkspaceLockPath("", "ws")
 	if err != nil {
 		t.Fatal(err)
 	}

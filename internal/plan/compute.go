@@ -81,27 +81,7 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 	for i := range res {
 		named[res[i].group] = true
 	}
-	var scope []int32
-	if opts.Scope == ScopeGroups {
-		for g, ok := range named {
-			if ok {
-				scope = append(scope, int32(g))
-			}
-		}
-	} else {
-		sysIn := rv.sysFilter
-		if sysIn == nil {
-			sysIn = make([]bool, len(snap.Systems))
-			for i := range res {
-				sysIn[ix.groupSys[res[i].group]] = true
-			}
-		}
-		for g := range snap.Groups {
-			if s := ix.groupSys[g]; s >= 0 && sysIn[s] && ix.group(int32(g)).Managed() {
-				scope = append(scope, int32(g))
-			}
-		}
-	}
+	scope := rv.inScope(named, opts.Scope)
 	for _, g := range scope {
 		if _, ok := snap.Members[ix.group(g).ID]; !ok {
 			gr := ix.group(g)
@@ -242,37 +222,49 @@ func (rv *resolver) setFilter(systems []string) error {
 	if len(systems) == 0 {
 		return nil
 	}
+	list, err := rv.ix.systemFilter(systems)
+	if err != nil {
+		return err
+	}
+	rv.sysFilter = make([]bool, len(rv.ix.snap.Systems))
+	names := make([]string, len(list))
+	for i, s := range list {
+		rv.sysFilter[s] = true
+		names[i] = rv.sysLabel(s)
+	}
+	rv.filterSys, rv.filterDesc = list, strings.Join(names, ", ")
+	return nil
+}
+
+// inScope returns the groups a plan reconciles: with ScopeGroups the named
+// ones; with ScopeSystems every managed group of the --system systems, or,
+// without --system, of the named groups' systems.
+func (rv *resolver) inScope(named []bool, scope Scope) []int32 {
 	ix := rv.ix
-	rv.sysFilter = make([]bool, len(ix.snap.Systems))
-	var names []string
-	for _, s := range systems {
-		i, ok := ix.sysByID[s]
-		if !ok {
-			switch list := ix.sysByName[s]; len(list) {
-			case 1:
-				i = list[0]
-			case 0:
-				all := make([]string, len(ix.snap.Systems))
-				for j, sy := range ix.snap.Systems {
-					all[j] = sy.Name
-				}
-				msg := fmt.Sprintf("unknown system '%s' in --system", s)
-				if h := suggest(s, all); h != "" {
-					msg += "; " + h
-				}
-				return errors.New(msg)
-			default:
-				return fmt.Errorf("system name '%s' in --system is ambiguous: %s; use the system id", s, rv.systemIDs(list))
+	var out []int32
+	if scope == ScopeGroups {
+		for g, ok := range named {
+			if ok {
+				out = append(out, int32(g))
 			}
 		}
-		if !rv.sysFilter[i] {
-			rv.sysFilter[i] = true
-			rv.filterSys = append(rv.filterSys, i)
-			names = append(names, rv.sysLabel(i))
+		return out
+	}
+	sysIn := rv.sysFilter
+	if sysIn == nil {
+		sysIn = make([]bool, len(ix.snap.Systems))
+		for g, ok := range named {
+			if ok {
+				sysIn[ix.groupSys[g]] = true
+			}
 		}
 	}
-	rv.filterDesc = strings.Join(names, ", ")
-	return nil
+	for g := range ix.snap.Groups {
+		if s := ix.groupSys[g]; s >= 0 && sysIn[s] && ix.group(int32(g)).Managed() {
+			out = append(out, int32(g))
+		}
+	}
+	return out
 }
 
 // groupRanks orders the in-scope groups by system name, system id, group
@@ -404,20 +396,19 @@ func guards(p *Plan, nRows int) []Guard {
 	gs := []Guard{}
 	o := p.Options
 	if !o.AllowEmptyGroups && nRows-p.Totals.Unresolved == 0 {
-		msg := "refusing an input with no rows: pass --allow-empty-groups"
+		msg := "refusing an input with no rows"
 		if nRows > 0 {
-			msg = "refusing an input with no usable rows (" + plural(p.Totals.Unresolved, "row", "rows") + " unresolved): pass --allow-empty-groups"
+			msg = "refusing an input with no usable rows (" + plural(p.Totals.Unresolved, "row", "rows") + " unresolved)"
 		}
-		gs = append(gs, Guard{Kind: GuardEmptyInput, Message: msg, Flag: "--allow-empty-groups"})
+		gs = append(gs, Guard{Kind: GuardEmptyInput, Message: msg, Override: OverrideAllowEmptyGroups})
 	}
 	if allowed := o.MaxRemovals.Allowed(p.Totals.InScope); p.Totals.Remove > allowed {
-		msg := "refusing to remove " + plural(p.Totals.Remove, "membership", "memberships") + ": more than --max-removals " + o.MaxRemovals.String()
+		msg := "refusing to remove " + plural(p.Totals.Remove, "membership", "memberships") + ": more than the limit of " + o.MaxRemovals.String()
 		if o.MaxRemovals.Kind == LimitPercent {
 			msg += " of " + plural(p.Totals.InScope, "in-scope membership", "in-scope memberships") + " (" + strconv.Itoa(allowed) + ")"
 		}
-		msg += "; raise --max-removals to apply"
 		gs = append(gs, Guard{
-			Kind: GuardMaxRemovals, Message: msg, Flag: "--max-removals",
+			Kind: GuardMaxRemovals, Message: msg, Override: OverrideMaxRemovals,
 			Removals: p.Totals.Remove, Limit: o.MaxRemovals.String(), InScope: p.Totals.InScope, Allowed: allowed,
 		})
 	}
@@ -426,8 +417,8 @@ func guards(p *Plan, nRows int) []Guard {
 			if g.Current > 0 && g.Final == 0 {
 				gs = append(gs, Guard{
 					Kind:     GuardEmptyGroup,
-					Message:  "refusing to empty group " + g.GroupName + " (" + cmp.Or(g.SystemName, g.SystemID) + ", " + plural(g.Current, "member", "members") + "): pass --allow-empty-groups",
-					Flag:     "--allow-empty-groups",
+					Message:  "refusing to empty group " + g.GroupName + " (" + cmp.Or(g.SystemName, g.SystemID) + ", " + plural(g.Current, "member", "members") + ")",
+					Override: OverrideAllowEmptyGroups,
 					SystemID: g.SystemID, SystemName: g.SystemName, GroupID: g.GroupID, GroupName: g.GroupName, Members: g.Current,
 				})
 			}

@@ -3,6 +3,8 @@ package plan
 import (
 	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 )
 
@@ -34,6 +36,9 @@ func (e *RowError) Error() string {
 type Errors struct {
 	Rows []*RowError
 }
+
+// ExitCode makes unresolved rows a usage error: the input must change.
+func (e *Errors) ExitCode() int { return exitcode.Usage }
 
 // Error renders one row error per line.
 func (e *Errors) Error() string {
@@ -70,10 +75,12 @@ const (
 // Guard is one tripped safety guard, with the figures behind it.
 type Guard struct {
 	Kind GuardKind `json:"kind"`
-	// Message names the figures and the flag that overrides the guard.
+	// Message names the figures, in words that name no command-line flag.
 	Message string `json:"message"`
-	// Flag is the command-line flag that overrides the guard.
-	Flag string `json:"flag"`
+	// Override names the option that overrides the guard, as Options'
+	// JSON names it: OverrideAllowEmptyGroups or OverrideMaxRemovals. The
+	// command line says which flag that is.
+	Override string `json:"override"`
 
 	// For GuardMaxRemovals.
 	Removals int    `json:"removals,omitempty"`
@@ -89,6 +96,12 @@ type Guard struct {
 	Members    int    `json:"members,omitempty"`
 }
 
+// The options that override guards, in Guard.Override.
+const (
+	OverrideAllowEmptyGroups = "allow_empty_groups"
+	OverrideMaxRemovals      = "max_removals"
+)
+
 // GuardError is a plan refused by its guards. The executor must not apply
 // the plan, and must not retry.
 type GuardError struct {
@@ -103,3 +116,6 @@ func (e *GuardError) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// ExitCode makes a refused plan exit with the guard status.
+func (e *GuardError) ExitCode() int { return exitcode.Guard }

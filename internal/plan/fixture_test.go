@@ -67,21 +67,21 @@ func row(line int, kv ...string) desired.Row {
 	for i := 0; i+1 < len(kv); i += 2 {
 		v := kv[i+1]
 		switch kv[i] {
-		case colSystemID:
+		case desired.ColumnSystemID:
 			r.SystemID = v
-		case colSystemName:
+		case desired.ColumnSystemName:
 			r.SystemName = v
-		case colAcsUserID:
+		case desired.ColumnAcsUserID:
 			r.AcsUserID = v
-		case colIdentityID:
+		case desired.ColumnIdentityID:
 			r.UserIdentityID = v
-		case colEmail:
+		case desired.ColumnEmail:
 			r.Email = v
-		case colPhone:
+		case desired.ColumnPhone:
 			r.Phone = v
-		case colGroupID:
+		case desired.ColumnGroupID:
 			r.GroupID = v
-		case colGroupName:
+		case desired.ColumnGroupName:
 			r.GroupName = v
 		case "full_name":
 			r.FullName = v

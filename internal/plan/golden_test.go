@@ -15,16 +15,16 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // ht returns a Harbor Tower row.
 func ht(line int, kv ...string) desired.Row {
-	return row(line, append([]string{colSystemName, "Harbor Tower"}, kv...)...)
+	return row(line, append([]string{desired.ColumnSystemName, "Harbor Tower"}, kv...)...)
 }
 
 // baseRows: Ann stays in Lobby, Cat is added to Lobby and stays in Floor 2;
 // Bob and Eve are extra in Lobby.
 func baseRows() []desired.Row {
 	return []desired.Row{
-		ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
-		ht(3, colGroupName, "Lobby", colAcsUserID, "u_cat"),
-		ht(4, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+		ht(2, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com"),
+		ht(3, desired.ColumnGroupName, "Lobby", desired.ColumnAcsUserID, "u_cat"),
+		ht(4, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "cat@x.com"),
 	}
 }
 
@@ -42,41 +42,41 @@ func TestGolden(t *testing.T) {
 		{"scope_systems_guard_empty_group", baseRows(), Options{Scope: ScopeSystems, MaxRemovals: all}},
 		{"scope_systems_allowed", baseRows(), Options{Scope: ScopeSystems, MaxRemovals: all, AllowEmptyGroups: true}},
 		{"scope_systems_by_option", []desired.Row{
-			row(2, colGroupID, "ag_rc_lobby", colEmail, "ann@x.com"),
+			row(2, desired.ColumnGroupID, "ag_rc_lobby", desired.ColumnEmail, "ann@x.com"),
 		}, Options{Scope: ScopeSystems, Systems: []string{"Riverside Campus"}, MaxRemovals: all, AllowEmptyGroups: true}},
 		{"guard_max_removals_count", baseRows(), Options{MaxRemovals: Limit{Value: 1, Kind: LimitCount}}},
 		{"guard_max_removals_count_ok", baseRows(), Options{MaxRemovals: Limit{Value: 2, Kind: LimitCount}}},
 		{"guard_max_removals_percent", baseRows(), Options{}},
 		{"guard_max_removals_percent_ok", baseRows(), Options{MaxRemovals: Limit{Value: 50, Kind: LimitPercent}}},
 		{"guard_empty_group", []desired.Row{
-			ht(2, colGroupName, "Floor 2", colEmail, "ann@x.com"),
-			ht(3, colGroupName, "Floor 2", colIdentityID, "ui_fay"),
+			ht(2, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "ann@x.com"),
+			ht(3, desired.ColumnGroupName, "Floor 2", desired.ColumnIdentityID, "ui_fay"),
 		}, Options{Mode: ModeRemoveOnly, MaxRemovals: all}},
 		{"guard_empty_input", nil, Options{Scope: ScopeSystems, Systems: []string{"sys_rc"}}},
 		{"guard_empty_input_allowed", nil, Options{Scope: ScopeSystems, Systems: []string{"sys_rc"}, AllowEmptyGroups: true, MaxRemovals: all}},
 		{"add_by_identity", []desired.Row{
-			row(2, colSystemName, "Riverside Campus", colGroupName, "Lab", colEmail, "gus@x.com"),
-			row(3, colSystemName, "Riverside Campus", colGroupName, "Lab", colEmail, "GUS@x.com"),
-			row(4, colSystemName, "Riverside Campus", colGroupName, "Lab", colIdentityID, "ui_fay", colEmail, "fay@x.com"),
-			row(5, colSystemName, "Riverside Campus", colGroupName, "Lab", colPhone, "+1 555 0109"),
-			row(6, colSystemName, "Riverside Campus", colGroupName, "Lab", colAcsUserID, "u_rc_bob"),
-			ht(7, colGroupName, "Floor 2", colIdentityID, "ui_ian"),
-			ht(8, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+			row(2, desired.ColumnSystemName, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnEmail, "gus@x.com"),
+			row(3, desired.ColumnSystemName, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnEmail, "GUS@x.com"),
+			row(4, desired.ColumnSystemName, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnIdentityID, "ui_fay", desired.ColumnEmail, "fay@x.com"),
+			row(5, desired.ColumnSystemName, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnPhone, "+1 555 0109"),
+			row(6, desired.ColumnSystemName, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnAcsUserID, "u_rc_bob"),
+			ht(7, desired.ColumnGroupName, "Floor 2", desired.ColumnIdentityID, "ui_ian"),
+			ht(8, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "cat@x.com"),
 		}, Options{MaxRemovals: all}},
 		{"skip_unresolved", []desired.Row{
-			ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
-			ht(3, colGroupName, "Lobby", colEmail, "eve@x.com"),
-			ht(4, colGroupName, "Flor 2", colEmail, "bob@x.com"),
-			ht(5, colGroupName, "Floor 2", colEmail, "nobody@x.com"),
-			ht(6, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+			ht(2, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com"),
+			ht(3, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "eve@x.com"),
+			ht(4, desired.ColumnGroupName, "Flor 2", desired.ColumnEmail, "bob@x.com"),
+			ht(5, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "nobody@x.com"),
+			ht(6, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "cat@x.com"),
 		}, Options{SkipUnresolved: true, MaxRemovals: all}},
 		{"unresolved_blocked", []desired.Row{
-			ht(2, colGroupName, "Lobby", colEmail, "ann@x.com"),
-			ht(3, colGroupName, "Lobby", colEmail, "eve@x.com"),
-			ht(4, colGroupName, "Flor 2", colEmail, "bob@x.com"),
+			ht(2, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com"),
+			ht(3, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "eve@x.com"),
+			ht(4, desired.ColumnGroupName, "Flor 2", desired.ColumnEmail, "bob@x.com"),
 		}, Options{}},
 		{"no_changes", []desired.Row{
-			ht(2, colGroupName, "Floor 2", colEmail, "cat@x.com"),
+			ht(2, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "cat@x.com"),
 		}, Options{}},
 	}
 	for _, tt := range tests {

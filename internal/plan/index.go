@@ -27,7 +27,7 @@ type index struct {
 	nIdent int32
 
 	sysByID   map[string]int32
-	sysByName map[string][]int32
+	sysByName map[string][]int32 // by folded name ([foldName])
 
 	groupByID   map[string]int32
 	groupByName map[sysKey][]int32
@@ -76,7 +76,8 @@ func newIndex(snap *live.Snapshot) *index {
 	for i, s := range snap.Systems {
 		if _, dup := ix.sysByID[s.ID]; !dup {
 			ix.sysByID[s.ID] = int32(i)
-			ix.sysByName[s.Name] = append(ix.sysByName[s.Name], int32(i))
+			k := foldName(s.Name)
+			ix.sysByName[k] = append(ix.sysByName[k], int32(i))
 		}
 	}
 	for i, g := range snap.Groups {
@@ -114,7 +115,7 @@ func newIndex(snap *live.Snapshot) *index {
 		}
 		var seen [3]string
 		for j, e := range [3]string{u.EmailAddress, u.Email, u.UserIdentityEmailAddress} {
-			e = strings.ToLower(strings.TrimSpace(e))
+			e = emailKey(e)
 			seen[j] = e
 			if e == "" || (j > 0 && e == seen[0]) || (j > 1 && e == seen[1]) {
 				continue
@@ -138,7 +139,7 @@ func newIndex(snap *live.Snapshot) *index {
 			continue
 		}
 		ix.identByID[id.ID] = int32(i)
-		if e := strings.ToLower(strings.TrimSpace(id.EmailAddress)); e != "" {
+		if e := emailKey(id.EmailAddress); e != "" {
 			ix.identByEmail[e] = append(ix.identByEmail[e], int32(i))
 		}
 		if p := phone.Normalize(id.PhoneNumber); p != "" {

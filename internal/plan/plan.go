@@ -11,6 +11,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -295,4 +296,15 @@ func (p *Plan) Guard() *GuardError {
 		return nil
 	}
 	return &GuardError{Guards: append([]Guard(nil), p.Guards...)}
+}
+
+// Describe names the operation for a person: "add ann@example.com to Lobby",
+// "remove u_123 from Floor 2".
+func (op Operation) Describe() string {
+	who := cmp.Or(op.Email, op.FullName, op.AcsUserID, op.UserIdentityID)
+	group := cmp.Or(op.GroupName, op.GroupID)
+	if op.Action == ActionRemove {
+		return "remove " + who + " from " + group
+	}
+	return "add " + who + " to " + group
 }

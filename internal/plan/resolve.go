@@ -9,18 +9,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/phone"
 )
 
-// CSV column names, as RowError.Column reports them.
-const (
-	colSystemID   = "acs_system_id"
-	colSystemName = "acs_system"
-	colGroupID    = "acs_access_group_id"
-	colGroupName  = "access_group"
-	colAcsUserID  = "acs_user_id"
-	colIdentityID = "user_identity_id"
-	colEmail      = "email"
-	colPhone      = "phone_number"
-)
-
 // resolved is a row resolved to a group and a target.
 type resolved struct {
 	row    int32
@@ -92,23 +80,20 @@ func (rv *resolver) system(r *desired.Row) (int32, *RowError) {
 	case r.SystemID != "":
 		var ok bool
 		if s, ok = ix.sysByID[r.SystemID]; !ok {
-			return -1, rv.rowErr(r, colSystemID, "", "unknown acs_system_id '%s'", r.SystemID)
+			return -1, rv.rowErr(r, desired.ColumnSystemID, "", "unknown acs_system_id '%s'", r.SystemID)
 		}
-		if r.SystemName != "" && ix.system(s).Name != r.SystemName {
-			return -1, rv.rowErr(r, colSystemName, "", "acs_system_id %s is system '%s', but acs_system says '%s'", r.SystemID, ix.system(s).Name, r.SystemName)
+		if r.SystemName != "" && foldName(ix.system(s).Name) != foldName(r.SystemName) {
+			return -1, rv.rowErr(r, desired.ColumnSystemName, "", "acs_system_id %s is system '%s', but acs_system says '%s'", r.SystemID, ix.system(s).Name, r.SystemName)
 		}
 	case r.SystemName != "":
-		switch list := ix.sysByName[r.SystemName]; len(list) {
-		case 0:
-			names := make([]string, len(ix.snap.Systems))
-			for i, sy := range ix.snap.Systems {
-				names[i] = sy.Name
-			}
-			return -1, rv.rowErr(r, colSystemName, suggest(r.SystemName, names), "unknown system '%s'", r.SystemName)
-		case 1:
-			s = list[0]
+		m := ix.findSystem(r.SystemName)
+		switch {
+		case m.sys >= 0:
+			s = m.sys
+		case len(m.names) > 0:
+			return -1, rv.rowErr(r, desired.ColumnSystemName, "use an acs_system_id column", "system name '%s' is ambiguous: %s", r.SystemName, ix.systemIDs(m.names))
 		default:
-			return -1, rv.rowErr(r, colSystemName, "use an acs_system_id column", "system name '%s' is ambiguous: %s", r.SystemName, rv.systemIDs(list))
+			return -1, rv.rowErr(r, desired.ColumnSystemName, m.hint, "unknown system '%s'", r.SystemName)
 		}
 	case len(rv.filterSys) == 1:
 		s = rv.filterSys[0]
@@ -117,27 +102,18 @@ func (rv *resolver) system(r *desired.Row) (int32, *RowError) {
 	case r.GroupID != "":
 		g, ok := ix.groupByID[r.GroupID]
 		if !ok {
-			return -1, rv.rowErr(r, colGroupID, "", "unknown acs_access_group_id '%s'", r.GroupID)
+			return -1, rv.rowErr(r, desired.ColumnGroupID, "", "unknown acs_access_group_id '%s'", r.GroupID)
 		}
 		if s = ix.groupSys[g]; s < 0 {
-			return -1, rv.rowErr(r, colGroupID, "", "acs_access_group_id %s belongs to system %s, which was not read", r.GroupID, ix.group(g).SystemID)
+			return -1, rv.rowErr(r, desired.ColumnGroupID, "", "acs_access_group_id %s belongs to system %s, which was not read", r.GroupID, ix.group(g).SystemID)
 		}
 	default:
 		return -1, rv.rowErr(r, "", "add an acs_system_id or acs_system column, or pass --system", "no system for this row: the workspace has %d systems", len(ix.snap.Systems))
 	}
 	if rv.sysFilter != nil && !rv.sysFilter[s] {
-		return -1, rv.rowErr(r, colSystemName, "", "system %s is outside --system %s", rv.sysLabel(s), rv.filterDesc)
+		return -1, rv.rowErr(r, desired.ColumnSystemName, "", "system %s is outside --system %s", rv.sysLabel(s), rv.filterDesc)
 	}
 	return s, nil
-}
-
-func (rv *resolver) systemIDs(list []int32) string {
-	ids := make([]string, len(list))
-	for i, s := range list {
-		ids[i] = rv.ix.system(s).ID
-	}
-	slices.Sort(ids)
-	return strings.Join(ids, ", ")
 }
 
 func (rv *resolver) group(r *desired.Row, sys int32) (int32, *RowError) {
@@ -146,32 +122,32 @@ func (rv *resolver) group(r *desired.Row, sys int32) (int32, *RowError) {
 	if r.GroupID != "" {
 		var ok bool
 		if g, ok = ix.groupByID[r.GroupID]; !ok {
-			return -1, rv.rowErr(r, colGroupID, "", "unknown acs_access_group_id '%s'", r.GroupID)
+			return -1, rv.rowErr(r, desired.ColumnGroupID, "", "unknown acs_access_group_id '%s'", r.GroupID)
 		}
 		if gs := ix.groupSys[g]; gs != sys {
 			where := ix.group(g).SystemID
 			if gs >= 0 {
 				where = rv.sysLabel(gs)
 			}
-			return -1, rv.rowErr(r, colGroupID, "", "acs_access_group_id %s is group '%s' in %s, not in %s", r.GroupID, ix.group(g).Name, where, rv.sysLabel(sys))
+			return -1, rv.rowErr(r, desired.ColumnGroupID, "", "acs_access_group_id %s is group '%s' in %s, not in %s", r.GroupID, ix.group(g).Name, where, rv.sysLabel(sys))
 		}
 	}
 	if r.GroupName != "" {
 		list := ix.groupByName[sysKey{sys, r.GroupName}]
 		switch {
 		case g >= 0 && !slices.Contains(list, g):
-			return -1, rv.rowErr(r, colGroupName, "", "acs_access_group_id %s is group '%s', but access_group says '%s'", r.GroupID, ix.group(g).Name, r.GroupName)
+			return -1, rv.rowErr(r, desired.ColumnGroupName, "", "acs_access_group_id %s is group '%s', but access_group says '%s'", r.GroupID, ix.group(g).Name, r.GroupName)
 		case g >= 0:
 			// The id picks one of the groups of that name.
 		case len(list) == 0:
-			return -1, rv.rowErr(r, colGroupName, rv.groupHint(sys, r.GroupName), "unknown group '%s' in %s", r.GroupName, rv.sysLabel(sys))
+			return -1, rv.rowErr(r, desired.ColumnGroupName, rv.groupHint(sys, r.GroupName), "unknown group '%s' in %s", r.GroupName, rv.sysLabel(sys))
 		case len(list) > 1:
 			ids := make([]string, len(list))
 			for i, x := range list {
 				ids[i] = ix.group(x).ID
 			}
 			slices.Sort(ids)
-			return -1, rv.rowErr(r, colGroupName, "use an acs_access_group_id column", "group name '%s' in %s is ambiguous: %s", r.GroupName, rv.sysLabel(sys), strings.Join(ids, ", "))
+			return -1, rv.rowErr(r, desired.ColumnGroupName, "use an acs_access_group_id column", "group name '%s' in %s is ambiguous: %s", r.GroupName, rv.sysLabel(sys), strings.Join(ids, ", "))
 		default:
 			g = list[0]
 		}
@@ -180,7 +156,7 @@ func (rv *resolver) group(r *desired.Row, sys int32) (int32, *RowError) {
 		return -1, rv.rowErr(r, "", "add an acs_access_group_id or access_group column", "no group for this row")
 	}
 	if gr := ix.group(g); !gr.Managed() {
-		return -1, rv.rowErr(r, colGroupName, "", "group '%s' (%s) in %s is not managed: Seam cannot change its members", gr.Name, gr.ID, rv.sysLabel(sys))
+		return -1, rv.rowErr(r, desired.ColumnGroupName, "", "group '%s' (%s) in %s is not managed: Seam cannot change its members", gr.Name, gr.ID, rv.sysLabel(sys))
 	}
 	return g, nil
 }
@@ -209,21 +185,21 @@ func (rv *resolver) user(r *desired.Row, sys int32) (target, ident int32, err *R
 	case r.AcsUserID != "":
 		u, ok := ix.userByID[r.AcsUserID]
 		if !ok {
-			return -1, -1, rv.rowErr(r, colAcsUserID, "", "unknown acs_user_id '%s'", r.AcsUserID)
+			return -1, -1, rv.rowErr(r, desired.ColumnAcsUserID, "", "unknown acs_user_id '%s'", r.AcsUserID)
 		}
 		if us := ix.userSys[u]; us != sys {
 			where := ix.user(u).SystemID
 			if us >= 0 {
 				where = rv.sysLabel(us)
 			}
-			return -1, -1, rv.rowErr(r, colAcsUserID, "", "acs_user_id %s is in %s, not in %s", r.AcsUserID, where, rv.sysLabel(sys))
+			return -1, -1, rv.rowErr(r, desired.ColumnAcsUserID, "", "acs_user_id %s is in %s, not in %s", r.AcsUserID, where, rv.sysLabel(sys))
 		}
 		if r.UserIdentityID != "" && r.UserIdentityID != ix.user(u).UserIdentityID {
 			linked := "not linked to a user identity"
 			if id := ix.user(u).UserIdentityID; id != "" {
 				linked = "linked to " + id
 			}
-			return -1, -1, rv.rowErr(r, colIdentityID, "", "user_identity_id %s does not match ACS user %s (%s)", r.UserIdentityID, r.AcsUserID, linked)
+			return -1, -1, rv.rowErr(r, desired.ColumnIdentityID, "", "user_identity_id %s does not match ACS user %s (%s)", r.UserIdentityID, r.AcsUserID, linked)
 		}
 		return u, -1, rv.agreeUser(r, sys, u)
 	case r.UserIdentityID != "":
@@ -233,23 +209,23 @@ func (rv *resolver) user(r *desired.Row, sys int32) (target, ident int32, err *R
 		case 0:
 			id, ok := ix.identByID[r.UserIdentityID]
 			if !ok {
-				return -1, -1, rv.rowErr(r, colIdentityID, "", "unknown user_identity_id '%s'", r.UserIdentityID)
+				return -1, -1, rv.rowErr(r, desired.ColumnIdentityID, "", "unknown user_identity_id '%s'", r.UserIdentityID)
 			}
 			if err := rv.agreeIdentity(r, sys, id); err != nil {
 				return -1, -1, err
 			}
 			return rv.viaIdentity(r, sys, id)
 		default:
-			return -1, -1, rv.rowErr(r, colIdentityID, "add an acs_user_id column to choose", "user_identity_id %s has several ACS users in %s: %s", r.UserIdentityID, rv.sysLabel(sys), rv.userIDs(list))
+			return -1, -1, rv.rowErr(r, desired.ColumnIdentityID, "add an acs_user_id column to choose", "user_identity_id %s has several ACS users in %s: %s", r.UserIdentityID, rv.sysLabel(sys), rv.userIDs(list))
 		}
 	case r.Email != "":
-		return rv.byContact(r, sys, colEmail, "email", strings.ToLower(r.Email), ix.usersByEmail, ix.identByEmail)
+		return rv.byContact(r, sys, desired.ColumnEmail, "email", emailKey(r.Email), ix.usersByEmail, ix.identByEmail)
 	case r.Phone != "":
 		p := phone.Normalize(r.Phone)
 		if p == "" {
-			return -1, -1, rv.rowErr(r, colPhone, "", "phone_number '%s' has no digits", r.Phone)
+			return -1, -1, rv.rowErr(r, desired.ColumnPhone, "", "phone_number '%s' has no digits", r.Phone)
 		}
-		return rv.byContact(r, sys, colPhone, "phone number", p, ix.usersByPhone, ix.identByPhone)
+		return rv.byContact(r, sys, desired.ColumnPhone, "phone number", p, ix.usersByPhone, ix.identByPhone)
 	}
 	return -1, -1, rv.rowErr(r, "", "add an acs_user_id, user_identity_id, email or phone_number column", "no user for this row")
 }
@@ -257,7 +233,7 @@ func (rv *resolver) user(r *desired.Row, sys int32) (target, ident int32, err *R
 // byContact resolves by email or phone (value already normalized).
 func (rv *resolver) byContact(r *desired.Row, sys int32, col, what, value string, users map[sysKey][]int32, idents map[string][]int32) (int32, int32, *RowError) {
 	raw := r.Email
-	if col == colPhone {
+	if col == desired.ColumnPhone {
 		raw = r.Phone
 	}
 	switch list := users[sysKey{sys, value}]; len(list) {
@@ -294,10 +270,10 @@ func (rv *resolver) viaIdentity(r *desired.Row, sys, id int32) (int32, int32, *R
 	if list := ix.usersByIdentity[sysKey{sys, idn.ID}]; len(list) == 1 {
 		return list[0], -1, nil
 	} else if len(list) > 1 {
-		return -1, -1, rv.rowErr(r, colIdentityID, "add an acs_user_id column to choose", "user identity %s has several ACS users in %s: %s", idn.ID, rv.sysLabel(sys), rv.userIDs(list))
+		return -1, -1, rv.rowErr(r, desired.ColumnIdentityID, "add an acs_user_id column to choose", "user identity %s has several ACS users in %s: %s", idn.ID, rv.sysLabel(sys), rv.userIDs(list))
 	}
 	var cands []int32
-	if e := strings.ToLower(strings.TrimSpace(idn.EmailAddress)); e != "" {
+	if e := emailKey(idn.EmailAddress); e != "" {
 		cands = append(cands, ix.usersByEmail[sysKey{sys, e}]...)
 	}
 	if p := phone.Normalize(idn.PhoneNumber); p != "" {
@@ -313,7 +289,7 @@ func (rv *resolver) viaIdentity(r *desired.Row, sys, id int32) (int32, int32, *R
 	case 1:
 		return cands[0], id, nil
 	}
-	return -1, -1, rv.rowErr(r, colIdentityID, "add an acs_user_id column to choose", "user identity %s matches several ACS users in %s by email or phone: %s; Seam's link would be ambiguous", idn.ID, rv.sysLabel(sys), rv.userIDs(cands))
+	return -1, -1, rv.rowErr(r, desired.ColumnIdentityID, "add an acs_user_id column to choose", "user identity %s matches several ACS users in %s by email or phone: %s; Seam's link would be ambiguous", idn.ID, rv.sysLabel(sys), rv.userIDs(cands))
 }
 
 func (rv *resolver) userIDs(list []int32) string {
@@ -338,17 +314,17 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 			if e != "" && first == "" {
 				first = e
 			}
-			if e != "" && strings.EqualFold(e, r.Email) {
+			if e != "" && emailKey(e) == emailKey(r.Email) {
 				match = true
 			}
 		}
 		switch {
 		case match:
 		case first != "":
-			return rv.rowErr(r, colEmail, "", "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
+			return rv.rowErr(r, desired.ColumnEmail, "", "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
 		default:
-			if other := ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]; len(other) > 0 {
-				return rv.rowErr(r, colEmail, "", "email %s belongs to ACS user %s, not %s", r.Email, rv.userIDs(other), us.ID)
+			if other := ix.usersByEmail[sysKey{sys, emailKey(r.Email)}]; len(other) > 0 {
+				return rv.rowErr(r, desired.ColumnEmail, "", "email %s belongs to ACS user %s, not %s", r.Email, rv.userIDs(other), us.ID)
 			}
 		}
 	}
@@ -357,17 +333,17 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 		have := ix.userPhones[u]
 		switch {
 		case p == "":
-			return rv.rowErr(r, colPhone, "", "phone_number '%s' has no digits", r.Phone)
+			return rv.rowErr(r, desired.ColumnPhone, "", "phone_number '%s' has no digits", r.Phone)
 		case p == have[0] || p == have[1]:
 		case have[0] != "" || have[1] != "":
 			shown := us.PhoneNumber
 			if have[0] == "" {
 				shown = us.UserIdentityPhoneNumber
 			}
-			return rv.rowErr(r, colPhone, "", "phone_number %s does not match ACS user %s (%s)", r.Phone, us.ID, shown)
+			return rv.rowErr(r, desired.ColumnPhone, "", "phone_number %s does not match ACS user %s (%s)", r.Phone, us.ID, shown)
 		default:
 			if other := ix.usersByPhone[sysKey{sys, p}]; len(other) > 0 {
-				return rv.rowErr(r, colPhone, "", "phone_number %s belongs to ACS user %s, not %s", r.Phone, rv.userIDs(other), us.ID)
+				return rv.rowErr(r, desired.ColumnPhone, "", "phone_number %s belongs to ACS user %s, not %s", r.Phone, rv.userIDs(other), us.ID)
 			}
 		}
 	}
@@ -378,31 +354,31 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 func (rv *resolver) agreeIdentity(r *desired.Row, sys, id int32) *RowError {
 	ix := rv.ix
 	idn := ix.identity(id)
-	if r.Email != "" && !strings.EqualFold(strings.TrimSpace(idn.EmailAddress), r.Email) {
+	if r.Email != "" && emailKey(idn.EmailAddress) != emailKey(r.Email) {
 		if idn.EmailAddress != "" {
-			return rv.rowErr(r, colEmail, "", "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
+			return rv.rowErr(r, desired.ColumnEmail, "", "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
 		}
-		if other := ix.identByEmail[strings.ToLower(r.Email)]; len(other) > 0 {
-			return rv.rowErr(r, colEmail, "", "email %s belongs to user identity %s, not %s", r.Email, ix.identity(other[0]).ID, idn.ID)
+		if other := ix.identByEmail[emailKey(r.Email)]; len(other) > 0 {
+			return rv.rowErr(r, desired.ColumnEmail, "", "email %s belongs to user identity %s, not %s", r.Email, ix.identity(other[0]).ID, idn.ID)
 		}
-		if other := ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]; len(other) > 0 {
-			return rv.rowErr(r, colEmail, "", "email %s belongs to ACS user %s, not to user identity %s", r.Email, rv.userIDs(other), idn.ID)
+		if other := ix.usersByEmail[sysKey{sys, emailKey(r.Email)}]; len(other) > 0 {
+			return rv.rowErr(r, desired.ColumnEmail, "", "email %s belongs to ACS user %s, not to user identity %s", r.Email, rv.userIDs(other), idn.ID)
 		}
 	}
 	if r.Phone != "" {
 		p, have := phone.Normalize(r.Phone), phone.Normalize(idn.PhoneNumber)
 		switch {
 		case p == "":
-			return rv.rowErr(r, colPhone, "", "phone_number '%s' has no digits", r.Phone)
+			return rv.rowErr(r, desired.ColumnPhone, "", "phone_number '%s' has no digits", r.Phone)
 		case p == have:
 		case have != "":
-			return rv.rowErr(r, colPhone, "", "phone_number %s does not match user identity %s (%s)", r.Phone, idn.ID, idn.PhoneNumber)
+			return rv.rowErr(r, desired.ColumnPhone, "", "phone_number %s does not match user identity %s (%s)", r.Phone, idn.ID, idn.PhoneNumber)
 		default:
 			if other := ix.identByPhone[p]; len(other) > 0 {
-				return rv.rowErr(r, colPhone, "", "phone_number %s belongs to user identity %s, not %s", r.Phone, ix.identity(other[0]).ID, idn.ID)
+				return rv.rowErr(r, desired.ColumnPhone, "", "phone_number %s belongs to user identity %s, not %s", r.Phone, ix.identity(other[0]).ID, idn.ID)
 			}
 			if other := ix.usersByPhone[sysKey{sys, p}]; len(other) > 0 {
-				return rv.rowErr(r, colPhone, "", "phone_number %s belongs to ACS user %s, not to user identity %s", r.Phone, rv.userIDs(other), idn.ID)
+				return rv.rowErr(r, desired.ColumnPhone, "", "phone_number %s belongs to ACS user %s, not to user identity %s", r.Phone, rv.userIDs(other), idn.ID)
 			}
 		}
 	}
@@ -421,7 +397,7 @@ func (rv *resolver) candidates(r *desired.Row, sys int32) []int32 {
 		c = append(c, ix.usersByIdentity[sysKey{sys, r.UserIdentityID}]...)
 	}
 	if r.Email != "" {
-		c = append(c, ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]...)
+		c = append(c, ix.usersByEmail[sysKey{sys, emailKey(r.Email)}]...)
 	}
 	if p := phone.Normalize(r.Phone); p != "" {
 		c = append(c, ix.usersByPhone[sysKey{sys, p}]...)

@@ -12,9 +12,6 @@ import (
 	"sync"
 )
 
-// JournalName is the journal's file name inside a run directory.
-const JournalName = "journal.jsonl"
-
 // Journal is the append-only record of finished operations: one JSON
 // [Record] per line, each synced to disk before [Journal.Append] returns, so
 // that a run killed at any moment leaves the outcome of every operation it

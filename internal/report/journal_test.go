@@ -16,33 +16,39 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acs-bulk/acs-bulk/internal/plan"
 )
 
 // sampleRecord returns a record with every field set, distinct per seq.
 func sampleRecord(seq int) Record {
 	statuses := Statuses()
 	return Record{
-		Seq:            seq,
-		Action:         []string{"add", "remove"}[seq%2],
-		SystemID:       "sys-" + strconv.Itoa(seq%3),
-		SystemName:     "Harbor Tower",
-		GroupID:        "grp-" + strconv.Itoa(seq%5),
-		GroupName:      "Floor " + strconv.Itoa(seq%5),
-		AcsUserID:      "acs-user-" + strconv.Itoa(seq),
-		UserIdentityID: "identity-" + strconv.Itoa(seq),
-		Email:          fmt.Sprintf("person%d@example.com", seq),
-		FullName:       "Person Ñumber " + strconv.Itoa(seq),
-		File:           "people.csv",
-		Line:           seq + 1,
-		Via:            "acs_user_id",
-		Status:         statuses[seq%len(statuses)],
-		Attempts:       seq % 4,
-		HTTPStatus:     200 + seq%3,
-		ErrorType:      "rate_limited",
-		ErrorMessage:   "line one\nline \"two\", with a comma",
-		RequestID:      "req_" + strconv.Itoa(seq),
-		DurationMS:     int64(seq * 7),
-		FinishedAt:     time.Date(2026, 11, 22, 19, 30, seq%60, seq*1000, time.UTC),
+		Seq: seq,
+		Operation: plan.Operation{
+			Action:         []plan.Action{plan.ActionAdd, plan.ActionRemove}[seq%2],
+			SystemID:       "sys-" + strconv.Itoa(seq%3),
+			SystemName:     "Harbor Tower",
+			GroupID:        "grp-" + strconv.Itoa(seq%5),
+			GroupName:      "Floor " + strconv.Itoa(seq%5),
+			AcsUserID:      "acs-user-" + strconv.Itoa(seq),
+			UserIdentityID: "identity-" + strconv.Itoa(seq),
+			LinkAcsUserID:  "link-" + strconv.Itoa(seq),
+			Email:          fmt.Sprintf("person%d@example.com", seq),
+			FullName:       "Person Ñumber " + strconv.Itoa(seq),
+			File:           "people.csv",
+			Line:           seq + 1,
+			Via:            "acs_user_id",
+			Reason:         "line " + strconv.Itoa(seq+1) + ": not a member",
+		},
+		Status:       statuses[seq%len(statuses)],
+		Attempts:     seq % 4,
+		HTTPStatus:   200 + seq%3,
+		ErrorType:    "rate_limited",
+		ErrorMessage: "line one\nline \"two\", with a comma",
+		RequestID:    "req_" + strconv.Itoa(seq),
+		DurationMS:   int64(seq * 7),
+		FinishedAt:   time.Date(2026, 11, 22, 19, 30, seq%60, seq*1000, time.UTC),
 	}
 }
 
@@ -129,7 +135,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		}
 	}
 	// A minimal record: omitted fields read back as zero values.
-	minimal := Record{Seq: 10, Action: "remove", SystemID: "s", GroupID: "g", GroupName: "Lobby", Status: NotAttempted}
+	minimal := Record{Seq: 10, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "s", GroupID: "g", GroupName: "Lobby"}, Status: NotAttempted}
 	want = append(want, minimal)
 	if err := j.Append(minimal); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,11 @@
 // and failures.csv. It also reads them back, for rerun and revert.
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+)
 
 // Status is the outcome of one operation. Every planned operation ends with
 // exactly one.
@@ -25,25 +29,15 @@ const (
 )
 
 // Record is the outcome of one operation, as written to the journal and the
-// reports. The fields mirror the plan's operation, then the outcome.
+// reports: the operation itself (its fields are inlined in the JSON), then
+// the outcome. A record and its operation convert into each other by the
+// embedding alone, so there is one mapping between the two.
 type Record struct {
-	// Seq is the operation's position in the plan's order (from 1); with
+	// Seq is the operation's position in the run's plan.json (from 1); with
 	// the plan it identifies the operation across journal, report and rerun.
-	Seq            int    `json:"seq"`
-	Action         string `json:"action"` // "add" or "remove"
-	SystemID       string `json:"acs_system_id"`
-	SystemName     string `json:"system_name,omitempty"`
-	GroupID        string `json:"acs_access_group_id"`
-	GroupName      string `json:"group_name"`
-	AcsUserID      string `json:"acs_user_id,omitempty"`
-	UserIdentityID string `json:"user_identity_id,omitempty"`
-	Email          string `json:"email,omitempty"`
-	FullName       string `json:"full_name,omitempty"`
-	// File and Line locate the CSV row the operation comes from (adds).
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-	// Via is how the user was named to Seam: acs_user_id or user_identity_id.
-	Via string `json:"via,omitempty"`
+	// The executor numbers the records; nothing else does.
+	Seq int `json:"seq"`
+	plan.Operation
 
 	Status Status `json:"status"`
 	// Attempts is the number of HTTP attempts made (0 when not attempted).

@@ -8,20 +8,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
-)
-
-// The files of a run directory besides the journal.
-const (
-	ReportJSONName  = "report.json"
-	ReportCSVName   = "report.csv"
-	FailuresCSVName = "failures.csv"
+	"github.com/acs-bulk/acs-bulk/internal/redact"
 )
 
 // FormatVersion is the version of the report.json document that [Write]
@@ -35,7 +29,7 @@ type Run struct {
 	// [FormatVersion] when zero.
 	Version int    `json:"version"`
 	RunID   string `json:"run_id"`
-	// Command is the command line; [Write] passes it through [RedactArgs].
+	// Command is the command line; [Write] passes it through [redact.Args].
 	Command    []string  `json:"command"`
 	Endpoint   string    `json:"endpoint"`
 	StartedAt  time.Time `json:"started_at"`
@@ -87,12 +81,13 @@ func CSVHeader() []string { return slices.Clone(csvColumns) }
 // command line is redacted and the counts recomputed from the records; run
 // itself is not modified. It is an error for two records to share a Seq or
 // for a record to lack a valid status.
-func Write(dir string, run *Run) error {
+func Write(d Dir, run *Run) error {
+	dir := d.Path()
 	doc := *run
 	if doc.Version == 0 {
 		doc.Version = FormatVersion
 	}
-	doc.Command = RedactArgs(run.Command)
+	doc.Command = redact.Args(run.Command)
 	if doc.Command == nil {
 		doc.Command = []string{}
 	}
@@ -131,14 +126,14 @@ func Write(dir string, run *Run) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	for _, f := range []struct {
-		name string
+		path string
 		data []byte
 	}{
-		{ReportCSVName, all},
-		{FailuresCSVName, failures},
-		{ReportJSONName, js}, // last: its presence means the run finished
+		{d.ReportCSV(), all},
+		{d.Failures(), failures},
+		{d.ReportJSON(), js}, // last: its presence means the run finished
 	} {
-		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), f.data, 0o600); err != nil {
+		if err := atomicfile.WriteFile(f.path, f.data, 0o600); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 	}
@@ -159,7 +154,7 @@ func encodeCSV(records []Record) ([]byte, error) {
 	row := make([]string, len(csvColumns))
 	for _, r := range records {
 		row = append(row[:0],
-			strconv.Itoa(r.Seq), r.Action, string(r.Status), r.Verified,
+			strconv.Itoa(r.Seq), string(r.Action), string(r.Status), r.Verified,
 			r.SystemID, r.SystemName, r.GroupID, r.GroupName,
 			r.AcsUserID, r.UserIdentityID, r.Email, r.FullName,
 			r.File, intOrEmpty(r.Line), r.Via,
@@ -223,8 +218,8 @@ func (e *noReportError) Unwrap() error { return fs.ErrNotExist }
 // Load reads the report.json of the run directory dir, for rerun and
 // revert. When the file is missing (the run did not finish) the error says
 // so and matches fs.ErrNotExist; the journal then holds what is known.
-func Load(dir string) (*Run, error) {
-	path := filepath.Join(dir, ReportJSONName)
+func Load(d Dir) (*Run, error) {
+	dir, path := d.Path(), d.ReportJSON()
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &noReportError{dir: dir}

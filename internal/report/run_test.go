@@ -23,24 +23,16 @@ var finished = time.Date(2026, 11, 22, 19, 31, 5, 250_000_000, time.UTC)
 // they are deliberately out of Seq order.
 var csvRecords = []Record{
 	{
-		Seq: 3, Action: "add", SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp2", GroupName: "@x",
-		UserIdentityID: "uid3", Email: "+1555", FullName: "\tTabby", File: "people.csv", Line: 4, Via: "user_identity_id",
-		Status: NotAttempted, ErrorType: "interrupted", ErrorMessage: "the run was interrupted",
+		Seq: 3, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp2", GroupName: "@x", UserIdentityID: "uid3", Email: "+1555", FullName: "\tTabby", File: "people.csv", Line: 4, Via: "user_identity_id"}, Status: NotAttempted, ErrorType: "interrupted", ErrorMessage: "the run was interrupted",
 	},
 	{
-		Seq: 1, Action: "add", SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "=SUM(A1)",
-		AcsUserID: "u1", Email: "ann@example.com", FullName: "-x", File: "people.csv", Line: 2, Via: "acs_user_id",
-		Status: Succeeded, Verified: VerifyConfirmed, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
+		Seq: 1, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "=SUM(A1)", AcsUserID: "u1", Email: "ann@example.com", FullName: "-x", File: "people.csv", Line: 2, Via: "acs_user_id"}, Status: Succeeded, Verified: VerifyConfirmed, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
 	},
 	{
-		Seq: 4, Action: "remove", SystemID: "sys1", GroupID: "grp1", GroupName: "Lobby",
-		AcsUserID: "u4", FullName: "Bo", Via: "acs_user_id", Status: Skipped, ErrorMessage: "already absent",
+		Seq: 4, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u4", FullName: "Bo", Via: "acs_user_id"}, Status: Skipped, ErrorMessage: "already absent",
 	},
 	{
-		Seq: 2, Action: "remove", SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby",
-		AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id",
-		Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease",
-		RequestID: "req_2", DurationMS: 3000, FinishedAt: finished,
+		Seq: 2, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id"}, Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease", RequestID: "req_2", DurationMS: 3000, FinishedAt: finished,
 	},
 }
 
@@ -85,7 +77,7 @@ func readFile(t *testing.T, path string) string {
 
 func TestWriteCSVContentIsExact(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	if err := Write(dir, testRun()); err != nil {
+	if err := Write(Dir(dir), testRun()); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(wantReportCSV, readFile(t, filepath.Join(dir, ReportCSVName))); diff != "" {
@@ -99,7 +91,7 @@ func TestWriteCSVContentIsExact(t *testing.T) {
 func TestWriteFilesModesAndNoTemporaries(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "runs", "run")
 	for range 2 { // the second Write replaces the files
-		if err := Write(dir, testRun()); err != nil {
+		if err := Write(Dir(dir), testRun()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,13 +117,13 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 	in := testRun()
 	before := *in
 	before.Records = slices.Clone(in.Records)
-	if err := Write(dir, in); err != nil {
+	if err := Write(Dir(dir), in); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(&before, in); diff != "" {
 		t.Errorf("Write modified its argument (-before +after):\n%s", diff)
 	}
-	got, err := Load(dir)
+	got, err := Load(Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +144,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 
 func TestWriteEmptyRunListsEveryStatus(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, &Run{RunID: "00000000"}); err != nil {
+	if err := Write(Dir(dir), &Run{RunID: "00000000"}); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
@@ -179,7 +171,7 @@ func TestWriteRefusesBrokenRecords(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := Write(dir, &Run{Records: records}); err == nil {
+			if err := Write(Dir(dir), &Run{Records: records}); err == nil {
 				t.Fatal("Write succeeded")
 			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -191,7 +183,7 @@ func TestWriteRefusesBrokenRecords(t *testing.T) {
 
 func TestLoadMissingReportSaysTheRunDidNotFinish(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Load(dir)
+	_, err := Load(Dir(dir))
 	want := "no report.json in " + dir + ": the run did not finish; rerun reads its journal"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Load error = %v, want %q", err, want)
@@ -212,7 +204,7 @@ func TestLoadRefusesNewerFormatAndBadJSON(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, ReportJSONName), []byte(content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Load(dir); err == nil {
+			if _, err := Load(Dir(dir)); err == nil {
 				t.Fatal("Load succeeded")
 			}
 		})
@@ -224,7 +216,7 @@ func TestReportNeverContainsACommandLineSecret(t *testing.T) {
 	run := testRun()
 	run.Command = append(run.Command, "--db-password", "hunter2", "--client-secret=s3cr3t")
 	dir := t.TempDir()
-	if err := Write(dir, run); err != nil {
+	if err := Write(Dir(dir), run); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -244,44 +236,6 @@ func TestReportNeverContainsACommandLineSecret(t *testing.T) {
 	}
 	if !strings.Contains(readFile(t, filepath.Join(dir, ReportJSONName)), `"--api-key",`) {
 		t.Error("report.json lost the (redacted) command line")
-	}
-}
-
-func TestRedactArgs(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		in   []string
-		want []string
-	}{
-		{"nothing secret", []string{"acs-bulk", "apply", "--file", "f.csv", "--max-removals=10%"}, []string{"acs-bulk", "apply", "--file", "f.csv", "--max-removals=10%"}},
-		{"api key, separate value", []string{"apply", "--api-key", "seam_x"}, []string{"apply", "--api-key", "REDACTED"}},
-		{"api key, joined value", []string{"apply", "--api-key=seam_x"}, []string{"apply", "--api-key=REDACTED"}},
-		{"joined empty value", []string{"--token="}, []string{"--token=REDACTED"}},
-		{"token", []string{"--token", "t", "--file", "f"}, []string{"--token", "REDACTED", "--file", "f"}},
-		{"name containing key, any case", []string{"--Seam-API-KEY", "k"}, []string{"--Seam-API-KEY", "REDACTED"}},
-		{"name containing token", []string{"--access-token=t"}, []string{"--access-token=REDACTED"}},
-		{"secret", []string{"--client-secret", "s"}, []string{"--client-secret", "REDACTED"}},
-		{"password", []string{"--db-password=p", "x"}, []string{"--db-password=REDACTED", "x"}},
-		{"single dash", []string{"-api-key", "k"}, []string{"-api-key", "REDACTED"}},
-		{"value that starts with a dash", []string{"--api-key", "-abc"}, []string{"--api-key", "REDACTED"}},
-		{"next flag is kept", []string{"--token", "--file", "f"}, []string{"--token", "--file", "f"}},
-		{"flag last, no value", []string{"apply", "--token"}, []string{"apply", "--token"}},
-		{"value equal to the flag name form", []string{"--key", "--key=x"}, []string{"--key", "--key=REDACTED"}},
-		{"after the terminator too", []string{"--", "--api-key", "k"}, []string{"--", "--api-key", "REDACTED"}},
-		{"positional words are not flags", []string{"apply", "token", "key"}, []string{"apply", "token", "key"}},
-		{"equals sign inside the value", []string{"--api-key=a=b"}, []string{"--api-key=REDACTED"}},
-		{"empty", []string{}, []string{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			in := slices.Clone(tc.in)
-			got := RedactArgs(in)
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.in, in); diff != "" {
-				t.Errorf("input modified (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package batch
 
 import (
 	"context"
@@ -17,14 +17,14 @@ import (
 // touched user has a pending updating_group_membership mutation for it, or
 // until timeout. It sets Verified on each succeeded record. Polls start at a
 // quarter second and back off to five seconds.
-func verify(ctx context.Context, c *seam.Client, records []report.Record, timeout time.Duration, log *slog.Logger) error {
+func verify(ctx context.Context, c Client, records []report.Record, timeout time.Duration, concurrency int, log *slog.Logger) error {
 	var idx []int
 	var ops []plan.Operation
 	systems := map[string]bool{}
 	for i, r := range records {
 		if r.Status == report.Succeeded {
 			idx = append(idx, i)
-			ops = append(ops, operationOf(r))
+			ops = append(ops, r.Operation)
 			systems[r.SystemID] = true
 		}
 	}
@@ -34,7 +34,7 @@ func verify(ctx context.Context, c *seam.Client, records []report.Record, timeou
 	deadline := time.Now().Add(timeout)
 	wait := 250 * time.Millisecond
 	for {
-		members, err := live.ReadMembers(ctx, c, groupsOf(ops), 8)
+		members, err := live.ReadMembers(ctx, c, groupsOf(ops), concurrency)
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func verify(ctx context.Context, c *seam.Client, records []report.Record, timeou
 				users[u.ID] = u
 			}
 		}
-		sat := satisfiedBy(members)
+		sat := Satisfied(members)
 		open := 0
 		for k, i := range idx {
 			op := ops[k]

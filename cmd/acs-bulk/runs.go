@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/acs-bulk/acs-bulk/internal/batch"
+	"github.com/acs-bulk/acs-bulk/internal/exec"
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/progress"
+	"github.com/acs-bulk/acs-bulk/internal/report"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+// runFlags are the flags of the commands that change memberships (apply,
+// rerun, revert).
+type runFlags struct {
+	Yes           bool
+	MaxErrors     int
+	ReportDir     string
+	Verify        bool
+	VerifyTimeout time.Duration
+	DrainTimeout  time.Duration
+}
+
+func (r *runFlags) register(f *pflag.FlagSet) {
+	f.BoolVarP(&r.Yes, "yes", "y", false, "apply without asking (required when stdin is not a terminal, as in cron)")
+	f.IntVar(&r.MaxErrors, "max-errors", 0, "stop after this many failed operations (0: no limit)")
+	f.StringVar(&r.ReportDir, "report-dir", "", "directory for this run's journal and reports (default ./acs-bulk-runs/<UTC time>-<run id>)")
+	f.BoolVar(&r.Verify, "verify", false, "after applying, read the groups again until Seam has pushed every change to the access system")
+	f.DurationVar(&r.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long --verify waits for pending changes")
+	f.DurationVar(&r.DrainTimeout, "drain-timeout", exec.DefaultDrainTimeout, "after an interrupt, how long requests in flight may take to finish")
+}
+
+// runCmd is what apply, rerun and revert share: the IO, the flags, the
+// client and the session holding the workspace lock.
+type runCmd struct {
+	io     *IO
+	global *globalOptions
+	api    *apiFlags
+	flags  *runFlags
+	now    func() time.Time
+	client *seam.Client
+	sess   *batch.Session
+}
+
+// start builds the client and takes the workspace lock, before the command
+// reads the live state.
+func (c *runCmd) start() error {
+	client, err := c.api.client(c.io, c.global, true)
+	if err != nil {
+		return err
+	}
+	log, err := c.global.logger(c.io.Err)
+	if err != nil {
+		return err
+	}
+	deps := batch.Deps{
+		Client: client, Endpoint: client.Endpoint(),
+		Workspace: workspaceIdentity(c.io.Getenv), LockDir: lockDir(c.io),
+		Command: c.global.Args, Now: c.now, Confirm: c.confirm, Logger: log,
+	}
+	if !c.global.Quiet {
+		deps.Progress = func(total int) progress.Reporter { return progress.New(c.io.Err, c.io.ErrTTY, total, log) }
+	}
+	if c.flags.Yes {
+		deps.Confirm = nil
+	}
+	sess, err := batch.Start(deps)
+	if err != nil {
+		return err
+	}
+	c.client, c.sess = client, sess
+	return nil
+}
+
+// close releases the workspace lock.
+func (c *runCmd) close() {
+	if c.sess != nil {
+		c.sess.Close()
+	}
+}
+
+// execute runs the job and prints its summary line; the error decides the
+// exit status.
+func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
+	for _, w := range job.Warnings {
+		c.global.say(c.io.Err, slog.LevelWarn, w)
+	}
+	if c.io.InTTY && !c.flags.Yes || job.Doc.Plan.Guard() != nil && c.io.ErrTTY {
+		job.Doc.Plan.WriteText(c.io.Err)
+	}
+	out, err := c.sess.Execute(ctx, job, batch.Options{
+		ReportDir: c.flags.ReportDir, Concurrency: c.api.Concurrency, MaxErrors: c.flags.MaxErrors,
+		DrainTimeout: c.flags.DrainTimeout, Verify: c.flags.Verify, VerifyTimeout: c.flags.VerifyTimeout,
+		Settings: map[string]any{"rate": c.api.Rate, "burst": c.api.Burst},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.io.Out, summaryLine(out))
+	return out.Err()
+}
+
+// summaryLine is the last line a run prints on stdout, the report
+// directory last: "Applied: 12 added, 3 removed, 1 failed, 0 not
+// attempted. Report: DIR".
+func summaryLine(o *batch.Outcome) string {
+	skipped := ""
+	if n := o.Counts[report.Skipped]; n > 0 {
+		skipped = fmt.Sprintf(", %d skipped", n)
+	}
+	return fmt.Sprintf("%s: %d added, %d removed, %d failed, %d not attempted%s. Report: %s",
+		pastTense(o.Verb), o.Added, o.Removed, o.Counts[report.Failed], o.Counts[report.NotAttempted], skipped, o.Dir)
+}
+
+func pastTense(v batch.Verb) string {
+	switch v {
+	case batch.Apply:
+		return "Applied"
+	case batch.Rerun:
+		return "Rerun"
+	case batch.Revert:
+		return "Reverted"
+	}
+	return string(v)
+}
+
+// confirm asks on the terminal, or insists on --yes without one. An
+// interrupt while it waits for the answer ends the command (exit 130)
+// before anything is written.
+func (c *runCmd) confirm(ctx context.Context, q batch.Question) error {
+	if !c.io.InTTY {
+		return exitcode.Usagef("refusing to %s %d adds and %d removes without --yes: stdin is not a terminal (as in cron); nothing was changed", q.Verb, q.Adds, q.Removes)
+	}
+	fmt.Fprintf(c.io.Err, "About to %s: %d to add, %d to remove, at %s.\nContinue? [y/N] ", q.Verb, q.Adds, q.Removes, q.Endpoint)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(c.io.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(c.io.Err)
+		return exitcode.With(exitcode.Interrupted, errors.New("interrupted at the question; nothing was changed"))
+	case line := <-answer:
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			if ctx.Err() != nil {
+				return exitcode.With(exitcode.Interrupted, errors.New("interrupted; nothing was changed"))
+			}
+			return nil
+		}
+	}
+	return exitcode.Usagef("not confirmed; nothing was changed")
+}

@@ -1,0 +1,362 @@
+// Package batch owns one run of apply, rerun or revert, from the moment its
+// plan is known to the outcome that decides the exit status: the workspace
+// and directory locks, the run directory (plan.json, the journal, the
+// reports), the confirmation, the execution, --verify, the summary and the
+// outcome. Rerun and revert also find here what an earlier run left
+// ([Load]), and apply --plan how a saved plan stands against the live state
+// ([Session.Saved]).
+//
+// Everything it talks to is injected ([Deps]): the Seam client behind the
+// interface the executor uses, the clock, the lock directory, the prompt, the
+// logger and the progress display; so its tests run on the executor's fake
+// client, without an HTTP server.
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
+	"github.com/acs-bulk/acs-bulk/internal/exec"
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/lock"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/progress"
+	"github.com/acs-bulk/acs-bulk/internal/redact"
+	"github.com/acs-bulk/acs-bulk/internal/report"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+// Verb names what a run does: apply, rerun or revert.
+type Verb string
+
+// The verbs.
+const (
+	Apply  Verb = "apply"
+	Rerun  Verb = "rerun"
+	Revert Verb = "revert"
+)
+
+// Client is the part of the Seam API a run uses: the executor's calls, the
+// members of groups (rerun, revert, a saved plan, --verify) and the users of
+// a system (--verify). *seam.Client implements it; so does
+// exectest.Fake.
+type Client interface {
+	exec.Client
+	ListGroupUsers(ctx context.Context, groupID string) ([]seam.User, error)
+	ListUsers(ctx context.Context, systemID string) ([]seam.User, error)
+	Stats() seam.Stats
+}
+
+// Deps are what a run is given instead of reaching for it.
+type Deps struct {
+	Client Client
+	// Endpoint is where the client talks to, for the prompt and reports.
+	Endpoint string
+	// Workspace identifies the workspace for its lock (never a credential:
+	// a workspace id or a hash of the key); LockDir is where workspace
+	// locks live ("" for the user's cache directory).
+	Workspace string
+	LockDir   string
+	// Command is the command line, for reports and lock holders (it is
+	// redacted there).
+	Command []string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Confirm asks whether to go ahead; nil means yes (--yes). It is not
+	// called when there is nothing to send.
+	Confirm func(ctx context.Context, q Question) error
+	// Logger gets the run's log lines; nil discards them.
+	Logger *slog.Logger
+	// Progress builds the display of a run of total operations; nil shows
+	// nothing.
+	Progress func(total int) progress.Reporter
+}
+
+// Question is what Deps.Confirm is asked.
+type Question struct {
+	Verb          Verb
+	Adds, Removes int
+	Endpoint      string
+	Plan          *plan.Plan
+}
+
+// Options shape the execution of a run.
+type Options struct {
+	// ReportDir is the run directory; "" means
+	// acs-bulk-runs/<UTC time>-<run id> under the working directory.
+	ReportDir     string
+	Concurrency   int
+	MaxErrors     int
+	DrainTimeout  time.Duration
+	Verify        bool
+	VerifyTimeout time.Duration
+	// Settings are recorded in report.json's options beside the plan's
+	// (the pacing flags, say).
+	Settings map[string]any
+}
+
+// Job is what a run is to do: the plan whose operations are sent, and the
+// operations the live state already satisfies (recorded skipped, first).
+type Job struct {
+	Verb Verb
+	// Doc is the plan being applied; Doc.Plan.Operations are sent.
+	Doc     *plan.Document
+	Skipped []plan.Operation
+	// Warnings are for the person running it (the earlier run crashed...).
+	Warnings []string
+}
+
+// Session is a command's hold on the workspace: its lock, taken before the
+// live state is read, so that what a plan is computed from is not changed
+// by another acs-bulk run while it asks or executes.
+type Session struct {
+	deps    Deps
+	started time.Time
+	wsLock  *lock.Lock
+	// openJournal opens the journal; tests replace it.
+	openJournal func(path string) (journal, error)
+}
+
+// journal is what a run needs of report.Journal.
+type journal interface {
+	Append(report.Record) error
+	Close() error
+}
+
+// Start takes the workspace lock. A lock held by another run is a
+// *lock.HeldError naming its holder.
+func Start(deps Deps) (*Session, error) {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{deps: deps, started: deps.Now().UTC(), openJournal: func(p string) (journal, error) { return report.OpenJournal(p) }}
+	path, err := lock.WorkspaceLockPath(deps.LockDir, deps.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if s.wsLock, err = lock.Acquire(path, s.holder()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the workspace lock.
+func (s *Session) Close() {
+	if s.wsLock != nil {
+		s.wsLock.Release()
+	}
+}
+
+func (s *Session) holder() string {
+	return lock.Describe(s.started, strings.Join(redact.Args(s.deps.Command), " "))
+}
+
+// Outcome is what a run did. [Outcome.Err] is the error its exit status
+// comes from.
+type Outcome struct {
+	Verb    Verb
+	Dir     report.Dir
+	RunID   string
+	Records []report.Record
+	Counts  map[report.Status]int
+	// Added and Removed count the succeeded adds and removes.
+	Added, Removed int
+	// NotReflected counts the succeeded operations --verify found not
+	// reflected in the live state.
+	NotReflected int
+	// Stopped says why scheduling stopped early ("" when it did not).
+	Stopped string
+	Stats   seam.Stats
+	// runErr is the executor's own error (a journal that failed).
+	runErr      error
+	interrupted bool
+}
+
+// Err returns the error that decides the run's exit status: nil when every
+// operation succeeded or was skipped, else one that says what to do next.
+func (o *Outcome) Err() error {
+	dir := o.Dir.Path()
+	c := o.Counts
+	switch {
+	case o.runErr != nil:
+		return fmt.Errorf("%s stopped: %w; the report in %s has every operation", o.Verb, o.runErr, dir)
+	case o.interrupted:
+		return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted; operations not started are recorded not_attempted in %s; acs-bulk rerun --from %s finishes the job", dir, dir))
+	case strings.HasPrefix(o.Stopped, "authentication"):
+		return fmt.Errorf("stopped: %s; check SEAM_API_KEY or the token's workspace, then acs-bulk rerun --from %s", o.Stopped, dir)
+	case c[report.Failed]+c[report.NotAttempted] > 0:
+		reason := ""
+		if o.Stopped != "" {
+			reason = " (" + o.Stopped + ")"
+		}
+		return exitcode.With(exitcode.Partial, fmt.Errorf("%d operations failed and %d were not attempted%s: see %s; acs-bulk rerun --from %s retries them",
+			c[report.Failed], c[report.NotAttempted], reason, o.Dir.Failures(), dir))
+	case o.NotReflected > 0:
+		return exitcode.With(exitcode.Partial, fmt.Errorf("verify: %d operations Seam acknowledged are not reflected in the live state (verified \"not_reflected\" in %s)", o.NotReflected, o.Dir.ReportCSV()))
+	}
+	return nil
+}
+
+// Execute runs job: it refuses a plan whose guards tripped, asks
+// (Deps.Confirm), creates the run directory under its own lock, writes
+// plan.json and the journal, executes, verifies when asked, writes the
+// reports and returns the outcome. ctx is the stop signal: when it ends,
+// scheduling stops and the requests in flight finish.
+//
+// The error is non-nil when nothing was executed (a guard, the question, a
+// directory in use) or the reports could not be written; otherwise it is
+// nil and the outcome's Err says how the run ended.
+func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome, error) {
+	if ge := job.Doc.Plan.Guard(); ge != nil {
+		return nil, ge
+	}
+	ops := append(append([]plan.Operation{}, job.Skipped...), job.Doc.Plan.Operations...)
+	adds, removes := 0, 0
+	for _, op := range job.Doc.Plan.Operations {
+		if op.Action == plan.ActionAdd {
+			adds++
+		} else {
+			removes++
+		}
+	}
+	if s.deps.Confirm != nil && adds+removes > 0 {
+		if err := s.deps.Confirm(ctx, Question{Verb: job.Verb, Adds: adds, Removes: removes, Endpoint: s.deps.Endpoint, Plan: job.Doc.Plan}); err != nil {
+			return nil, err
+		}
+	}
+
+	started := s.deps.Now().UTC()
+	runID := report.NewRunID()
+	dir := report.Dir(opts.ReportDir)
+	if dir == "" {
+		dir = report.Dir(filepath.Join("acs-bulk-runs", report.RunDirName(started, runID)))
+	}
+	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
+		return nil, fmt.Errorf("create report directory: %w", err)
+	}
+	dirLock, err := lock.Acquire(dir.Lock(), s.holder())
+	if err != nil {
+		return nil, err
+	}
+	defer dirLock.Release()
+	// Checked under the directory's lock, so that two runs cannot both
+	// find the directory free.
+	for _, p := range dir.RunFiles() {
+		if _, err := os.Stat(p); err == nil {
+			return nil, exitcode.Usagef("%s already holds %s of another run or plan; choose another --report-dir", dir, filepath.Base(p))
+		}
+	}
+
+	// plan.json keeps every operation in record order (skipped first), so
+	// that a rerun after a crash can match the journal's records to
+	// operations by Seq.
+	saved := *job.Doc
+	savedPlan := *job.Doc.Plan
+	savedPlan.Operations = ops
+	saved.Plan = &savedPlan
+	b, err := saved.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(dir.Plan(), b, 0o600); err != nil {
+		return nil, err
+	}
+	jr, err := s.openJournal(dir.Journal())
+	if err != nil {
+		return nil, err
+	}
+	defer jr.Close()
+
+	log := s.deps.Logger
+	verb := string(job.Verb)
+	log.Info(verb+" started", "run_id", runID, "endpoint", s.deps.Endpoint, "add", adds, "remove", removes, "skipped", len(job.Skipped), "report_dir", dir.Path())
+	prog := progress.Nop()
+	if s.deps.Progress != nil {
+		prog = s.deps.Progress(len(ops))
+	}
+	res, runErr := exec.Run(context.Background(), s.deps.Client, ops, exec.Options{
+		Concurrency:  opts.Concurrency,
+		MaxErrors:    opts.MaxErrors,
+		Stop:         ctx.Done(),
+		DrainTimeout: opts.DrainTimeout,
+		Satisfied:    len(job.Skipped),
+		Record:       jr.Append,
+		OnDone:       prog.Done,
+		Now:          s.deps.Now,
+	})
+	prog.Finish()
+	if res == nil {
+		return nil, runErr
+	}
+	records := res.Records
+	if opts.Verify && res.Stopped == "" {
+		if err := verify(ctx, s.deps.Client, records, opts.VerifyTimeout, opts.Concurrency, log); err != nil {
+			log.Warn("verify did not finish", "error", err.Error())
+		}
+	}
+
+	out := &Outcome{Verb: job.Verb, Dir: dir, RunID: runID, Records: records, Counts: report.Count(records),
+		Stopped: res.Stopped, Stats: s.deps.Client.Stats(), runErr: runErr,
+		interrupted: res.Stopped == exec.StoppedInterrupted || ctx.Err() != nil}
+	for _, r := range records {
+		if r.Verified == report.VerifyNotReflected {
+			out.NotReflected++
+		}
+		if r.Status == report.Succeeded {
+			if r.Action == plan.ActionAdd {
+				out.Added++
+			} else {
+				out.Removed++
+			}
+		}
+	}
+	if err := s.writeReport(dir, runID, started, job, opts, out); err != nil {
+		return nil, err
+	}
+	c := out.Counts
+	log.Info(verb+" finished", "run_id", runID, "succeeded", c[report.Succeeded], "failed", c[report.Failed],
+		"not_attempted", c[report.NotAttempted], "skipped", c[report.Skipped], "throttled", out.Stats.Throttled,
+		"lowest_rate", math.Round(out.Stats.LowestRate*10)/10, "stopped", res.Stopped)
+	return out, nil
+}
+
+// writeReport writes report.json, report.csv and failures.csv.
+func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, job *Job, opts Options, out *Outcome) error {
+	settings := map[string]any{"plan": job.Doc.Options, "concurrency": opts.Concurrency, "max_errors": opts.MaxErrors, "verify": opts.Verify}
+	for k, v := range opts.Settings {
+		settings[k] = v
+	}
+	enc, err := json.Marshal(settings)
+	if err != nil {
+		return err
+	}
+	summary := job.Doc.Plan.Summary()
+	return report.Write(dir, &report.Run{
+		RunID:      runID,
+		Command:    s.deps.Command,
+		Endpoint:   s.deps.Endpoint,
+		StartedAt:  started,
+		FinishedAt: s.deps.Now().UTC(),
+		Options:    enc,
+		Plan:       &summary,
+		Stopped:    out.Stopped,
+		LowestRate: out.Stats.LowestRate,
+		Throttled:  int(out.Stats.Throttled),
+		Records:    out.Records,
+	})
+}
+
+// errVerifyTimeout is verify giving up with changes still in flight.
+var errVerifyTimeout = errors.New("verify timed out")

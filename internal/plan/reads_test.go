@@ -1,0 +1,224 @@
+package plan_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acs-bulk/acs-bulk/internal/contract"
+	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/live"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+// workspace builds a sandbox state with the given systems, each with groups
+// groups and users users; user i of a system is in group i%groups.
+// One extra unmanaged group per system holds user 0.
+func workspace(systems, groups, users int) *sandbox.State {
+	st := &sandbox.State{WorkspaceID: "ws1", APIKeys: []string{"seam_test_key"}}
+	f := false
+	for s := range systems {
+		sid := fmt.Sprintf("sys%d", s)
+		st.AcsSystems = append(st.AcsSystems, sandbox.AcsSystem{AcsSystemID: sid, Name: fmt.Sprintf("Site %d", s)})
+		for g := range groups {
+			st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, g), AcsSystemID: sid, Name: fmt.Sprintf("Group %d", g)})
+		}
+		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: sid + "_legacy", AcsSystemID: sid, Name: "Legacy", IsManaged: &f})
+		for u := range users {
+			uid := fmt.Sprintf("%s_u%d", sid, u)
+			st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: uid, AcsSystemID: sid, FullName: fmt.Sprintf("User %d", u), EmailAddress: fmt.Sprintf("user%d@site%d.example", u, s)})
+			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, u%groups), AcsUserID: uid})
+		}
+	}
+	return st
+}
+
+// serve starts the sandbox over st and returns a contract-checked client.
+func serve(t *testing.T, st *sandbox.State) (*sandbox.Server, *seam.Client) {
+	t.Helper()
+	srv := sandbox.New(st, sandbox.Options{})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	hc := hs.Client()
+	spec, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	hc.Transport = spec.Transport(hc.Transport, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Errorf("contract: %v", err)
+	})
+	c, err := seam.New(seam.Options{APIKey: srv.APIKeys()[0], Endpoint: hs.URL, HTTPClient: hc, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+// TestReadsReadOnlyWhatThePlanNeeds: the resolver picks the systems, the
+// groups and the identities a plan needs, and live reads just those.
+func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
+	cases := []struct {
+		name string
+		rows []desired.Row
+		opts plan.Options
+		all  *plan.Reads // instead of rows and opts
+		// want is the number of requests per route.
+		want    map[string]int
+		members []string // groups whose members were read
+	}{
+		{
+			name: "rows naming two groups of one system read those two groups' members",
+			rows: []desired.Row{
+				{Line: 2, SystemName: "Site 0", GroupName: "Group 1", Email: "user1@site0.example"},
+				{Line: 3, SystemID: "sys0", GroupID: "sys0_g2", AcsUserID: "sys0_u2"},
+			},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 2,
+			},
+			members: []string{"sys0_g1", "sys0_g2"},
+		},
+		{
+			name: "scope systems reads every managed group of the system",
+			rows: []desired.Row{{Line: 2, SystemID: "sys1", GroupName: "Group 0", Email: "user0@site1.example"}},
+			opts: plan.Options{Scope: plan.ScopeSystems},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 3,
+			},
+			members: []string{"sys1_g0", "sys1_g1", "sys1_g2"},
+		},
+		{
+			name: "an email with no ACS user makes it read the user identities",
+			rows: []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "newcomer@site0.example"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 1, "/user_identities/list": 1,
+			},
+			members: []string{"sys0_g0"},
+		},
+		{
+			name: "an email known in one system but not in the row's system reads the identities",
+			rows: []desired.Row{
+				{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user1@site0.example"},
+				{Line: 3, SystemID: "sys1", GroupName: "Group 0", Email: "user1@site0.example"},
+			},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 2, "/user_identities/list": 1,
+			},
+			members: []string{"sys0_g0", "sys1_g0"},
+		},
+		{
+			name: "a group id without a system reads the groups of every system",
+			rows: []desired.Row{{Line: 2, GroupID: "sys1_g1", AcsUserID: "sys1_u1"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 1,
+			},
+			members: []string{"sys1_g1"},
+		},
+		{
+			name: "a system name in another case is the system, read once",
+			rows: []desired.Row{{Line: 2, SystemName: "SITE 1", GroupName: "Group 2", Email: "user2@site1.example"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 1,
+			},
+			members: []string{"sys1_g2"},
+		},
+		{
+			name: "--system in another case picks the system, and rows without one are placed there",
+			rows: []desired.Row{{Line: 2, GroupName: "Group 2", Email: "user2@site1.example"}},
+			opts: plan.Options{Systems: []string{"site 1"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 1,
+			},
+			members: []string{"sys1_g2"},
+		},
+		{
+			name: "a row whose group does not resolve costs no members request",
+			rows: []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 9", Email: "user1@site0.example"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1,
+			},
+		},
+		{
+			name: "export reads every managed group of every system, and the identities when asked",
+			all:  plan.ReadAll(nil, true),
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 6, "/user_identities/list": 1,
+			},
+			members: []string{"sys0_g0", "sys0_g1", "sys0_g2", "sys1_g0", "sys1_g1", "sys1_g2"},
+		},
+		{
+			name: "export of one system by name",
+			all:  plan.ReadAll([]string{"site 0"}, false),
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 3,
+			},
+			members: []string{"sys0_g0", "sys0_g1", "sys0_g2"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, client := serve(t, workspace(2, 3, 10))
+			reads := c.all
+			if reads == nil {
+				reads = plan.NewReads(c.rows, c.opts)
+			}
+			snap, err := live.Read(context.Background(), client, reads, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(c.want, srv.Stats().ByRoute); d != "" {
+				t.Errorf("requests by route (-want +got):\n%s", d)
+			}
+			var got []string
+			for g := range snap.Members {
+				got = append(got, g)
+			}
+			sort.Strings(got)
+			if d := cmp.Diff(c.members, got); d != "" {
+				t.Errorf("groups whose members were read (-want +got):\n%s", d)
+			}
+			if c.all != nil {
+				return
+			}
+			// What was read is what the plan needs: it computes.
+			if _, err := plan.Compute(c.rows, snap, plan.Options{Scope: c.opts.Scope, Systems: c.opts.Systems, SkipUnresolved: true, Mode: plan.ModeAddOnly}); err != nil {
+				t.Errorf("Compute on what was read: %v", err)
+			}
+		})
+	}
+}
+
+// TestReadsRefusesABadSystemAfterOneRequest: a --system that names no system
+// is refused by the resolver with its one "did you mean", after the list of
+// systems and nothing else.
+func TestReadsRefusesABadSystemAfterOneRequest(t *testing.T) {
+	srv, client := serve(t, workspace(2, 3, 10))
+	_, err := live.Read(context.Background(), client, plan.NewReads(nil, plan.Options{Systems: []string{"Site O"}}), 0)
+	var se *plan.SystemError
+	if !errors.As(err, &se) || se.Error() != "unknown system 'Site O' in --system" || se.Hint() != "did you mean 'Site 0' or 'Site 1'?" {
+		t.Fatalf("error %v, want the unknown --system with its hint", err)
+	}
+	if d := cmp.Diff(map[string]int{"/acs/systems/list": 1}, srv.Stats().ByRoute); d != "" {
+		t.Errorf("requests by route (-want +got):\n%s", d)
+	}
+}
