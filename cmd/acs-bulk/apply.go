@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acs-bulk/acs-bulk/internal/batch"
+	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 )
@@ -126,7 +123,7 @@ func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error)
 	}
 	check := batch.SavedCheck{Path: o.PlanFile, AllowStale: o.AllowStale}
 	if o.plan.File != "" {
-		sum, err := fileSHA256(o.plan.File)
+		sum, err := desired.FileSHA256(o.plan.File)
 		if err != nil {
 			return nil, exitcode.With(exitcode.Usage, err)
 		}
@@ -146,17 +143,4 @@ func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error)
 		}
 	}
 	return c.sess.Saved(ctx, doc, check, o.api.Concurrency)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

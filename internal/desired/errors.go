@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 )
 
 // RowError is one problem found in a desired-state file: where it is and what
@@ -53,6 +55,9 @@ type Errors struct {
 	// Show is how many problems Error prints before the count of the rest.
 	Show int
 }
+
+// ExitCode makes a file with problems a usage error: the input must change.
+func (e *Errors) ExitCode() int { return exitcode.Usage }
 
 // Len returns the number of problems found, kept or not.
 func (e *Errors) Len() int { return len(e.Problems) + e.Omitted }

@@ -688,3 +688,18 @@ func TestSortHashIdxAndGroups(t *testing.T) {
 		t.Errorf("groups visited %d pairs, want %d", seen, len(p))
 	}
 }
+
+func TestFileSHA256IsTheDigestReadRecords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(p, []byte("\uFEFFemail,access_group\nann@x.com,Lobby\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := FileSHA256(p)
+	if err != nil || sum != f.SHA256 {
+		t.Errorf("FileSHA256 = %s, %v; Read recorded %s", sum, err, f.SHA256)
+	}
+}

@@ -1,0 +1,509 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acs-bulk/acs-bulk/internal/exec"
+	"github.com/acs-bulk/acs-bulk/internal/exec/exectest"
+	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/lock"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
+	"github.com/acs-bulk/acs-bulk/internal/report"
+	"github.com/acs-bulk/acs-bulk/internal/seam"
+)
+
+var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+
+// fixture is a workspace on the fake: group g1 holds u1..u4, g2 is empty;
+// the move takes u1 and u2 from g1 to g2.
+type fixture struct {
+	fake *exectest.Fake
+	deps Deps
+	dir  string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &exectest.Fake{Members: map[string][]string{"g1": {"u1", "u2", "u3", "u4"}, "g2": {}}}
+	for _, u := range []string{"u1", "u2", "u3", "u4"} {
+		f.Users = append(f.Users, seam.User{ID: u, SystemID: "s1", UserIdentityID: "id_" + u})
+	}
+	return &fixture{
+		fake: f,
+		dir:  t.TempDir(),
+		deps: Deps{
+			Client: f, Endpoint: "http://fake.example", Workspace: "key:test", LockDir: t.TempDir(),
+			Command: []string{"acs-bulk", "apply", "--api-key", "seam_secret"},
+			Now:     func() time.Time { return t0 },
+		},
+	}
+}
+
+// moveOps adds u1 and u2 to g2 and removes them from g1.
+func moveOps() []plan.Operation {
+	return []plan.Operation{
+		exectest.Add("s1", "g2", "u1"), exectest.Add("s1", "g2", "u2"),
+		exectest.Remove("s1", "g1", "u1"), exectest.Remove("s1", "g1", "u2"),
+	}
+}
+
+// job makes the job applying ops to the fake's current members, with opts.
+func (fx *fixture) job(t *testing.T, ops []plan.Operation, opts plan.Options) *Job {
+	t.Helper()
+	members := map[string][]string{}
+	for g := range fx.fake.Members {
+		members[g] = fx.fake.MembersOf(g)
+	}
+	p, _, err := plan.Replan(ops, members, opts, func(plan.Operation) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Job{Verb: Apply, Doc: &plan.Document{Version: plan.DocumentVersion, CreatedAt: t0, Options: opts, Members: members, Plan: p}}
+}
+
+func (fx *fixture) start(t *testing.T) *Session {
+	t.Helper()
+	s, err := Start(fx.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (fx *fixture) runDir(name string) string { return filepath.Join(fx.dir, name) }
+
+var all = plan.Limit{Value: 100, Kind: plan.LimitPercent}
+
+func statuses(records []report.Record) string {
+	var b strings.Builder
+	for _, r := range records {
+		b.WriteByte(map[report.Status]byte{report.Succeeded: 's', report.Failed: 'F', report.NotAttempted: '-', report.Skipped: 'k'}[r.Status])
+	}
+	return b.String()
+}
+
+func TestExecuteAppliesAndReports(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.start(t)
+	out, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Err(); err != nil {
+		t.Fatalf("outcome: %v", err)
+	}
+	if got := statuses(out.Records); got != "ssss" || out.Added != 2 || out.Removed != 2 {
+		t.Errorf("statuses %s, added %d, removed %d", got, out.Added, out.Removed)
+	}
+	if d := cmp.Diff([]string{"u1", "u2"}, fx.fake.MembersOf("g2")); d != "" {
+		t.Errorf("g2 (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"u3", "u4"}, fx.fake.MembersOf("g1")); d != "" {
+		t.Errorf("g1 (-want +got):\n%s", d)
+	}
+	dir := report.Dir(fx.runDir("run"))
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[report.Succeeded] != 4 || rep.Endpoint != "http://fake.example" || slices.Contains(rep.Command, "seam_secret") {
+		t.Errorf("report: counts %v, endpoint %q, command %q", rep.Counts, rep.Endpoint, rep.Command)
+	}
+	journal, err := report.ReadJournal(dir.Journal())
+	if err != nil || len(journal) != 4 {
+		t.Fatalf("journal: %d records, %v", len(journal), err)
+	}
+	doc, err := LoadPlan(dir.Plan())
+	if err != nil || len(doc.Plan.Operations) != 4 {
+		t.Fatalf("plan.json: %v", err)
+	}
+	for i, r := range rep.Records {
+		if r.Seq != i+1 || r.Operation != doc.Plan.Operations[i] {
+			t.Errorf("record %d is not operation %d of plan.json: %+v", r.Seq, i+1, r)
+		}
+	}
+}
+
+func TestConfirmationRefusedChangesNothing(t *testing.T) {
+	fx := newFixture(t)
+	var asked Question
+	fx.deps.Confirm = func(_ context.Context, q Question) error {
+		asked = q
+		return exitcode.Usagef("not confirmed; nothing was changed")
+	}
+	s := fx.start(t)
+	_, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run")})
+	if exitcode.For(err) != exitcode.Usage {
+		t.Fatalf("error %v, want the refusal", err)
+	}
+	if asked.Adds != 2 || asked.Removes != 2 || asked.Verb != Apply || asked.Endpoint != "http://fake.example" {
+		t.Errorf("asked %+v", asked)
+	}
+	if n := len(fx.fake.Sent()); n != 0 {
+		t.Errorf("%d calls sent", n)
+	}
+	if _, err := os.Stat(fx.runDir("run")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the run directory was created: %v", err)
+	}
+}
+
+func TestNothingToSendIsNotAsked(t *testing.T) {
+	fx := newFixture(t)
+	fx.deps.Confirm = func(context.Context, Question) error { t.Error("asked with nothing to send"); return nil }
+	s := fx.start(t)
+	out, err := s.Execute(context.Background(), fx.job(t, nil, plan.Options{}), Options{ReportDir: fx.runDir("run")})
+	if err != nil || out.Err() != nil || len(out.Records) != 0 {
+		t.Fatalf("empty job: %v, %v", err, out)
+	}
+}
+
+func TestGuardRefusedChangesNothing(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.start(t)
+	// Two removals of four members is more than the default 10%.
+	_, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{}), Options{ReportDir: fx.runDir("run")})
+	var ge *plan.GuardError
+	if !errors.As(err, &ge) || exitcode.For(err) != exitcode.Guard || ge.Guards[0].Kind != plan.GuardMaxRemovals {
+		t.Fatalf("error %v, want the max-removals guard", err)
+	}
+	if n := len(fx.fake.Sent()); n != 0 {
+		t.Errorf("%d calls sent", n)
+	}
+	if _, err := os.Stat(fx.runDir("run")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the run directory was created: %v", err)
+	}
+}
+
+func TestLocksHeld(t *testing.T) {
+	fx := newFixture(t)
+	fx.start(t)
+	var held *lock.HeldError
+	if _, err := Start(fx.deps); !errors.As(err, &held) || !strings.Contains(held.Holder, "acs-bulk apply --api-key REDACTED") {
+		t.Fatalf("second session on the workspace: %v", err)
+	}
+	// Another workspace runs, but not into a directory a run holds.
+	other := fx.deps
+	other.Workspace = "key:other"
+	s2, err := Start(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	dirLock, err := lock.Acquire(report.Dir(fx.runDir("run")).Lock(), "someone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s2.Execute(context.Background(), fx.job(t, moveOps()[:1], plan.Options{}), Options{ReportDir: fx.runDir("run")})
+	if !errors.As(err, &held) || held.Holder != "someone" {
+		t.Fatalf("run into a locked directory: %v", err)
+	}
+	dirLock.Release()
+	// A directory that holds another run's files is refused too.
+	if _, err := s2.Execute(context.Background(), fx.job(t, moveOps()[:1], plan.Options{}), Options{ReportDir: fx.runDir("run")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s2.Execute(context.Background(), fx.job(t, moveOps()[1:2], plan.Options{}), Options{ReportDir: fx.runDir("run")})
+	if exitcode.For(err) != exitcode.Usage || !strings.Contains(err.Error(), "already holds report.json of another run") {
+		t.Fatalf("run into a used directory: %v", err)
+	}
+	if got := fx.fake.Sent(); len(got) != 1 {
+		t.Errorf("sent %v, want the one add", got)
+	}
+}
+
+// failingJournal fails from the failAt-th append on.
+type failingJournal struct {
+	mu     sync.Mutex
+	inner  journal
+	n      int
+	failAt int
+}
+
+func (j *failingJournal) Append(r report.Record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.n++
+	if j.n >= j.failAt {
+		return errors.New("write journal.jsonl: no space left on device")
+	}
+	return j.inner.Append(r)
+}
+
+func (j *failingJournal) Close() error { return j.inner.Close() }
+
+func TestJournalWriteFailureStopsTheRunAndReports(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.start(t)
+	s.openJournal = func(p string) (journal, error) {
+		j, err := report.OpenJournal(p)
+		return &failingJournal{inner: j, failAt: 2}, err
+	}
+	out, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run"), Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oerr := out.Err()
+	if exitcode.For(oerr) != exitcode.Failure || !strings.Contains(oerr.Error(), "no space left on device") {
+		t.Fatalf("outcome %v, want the journal failure (exit 1)", oerr)
+	}
+	if got := statuses(out.Records); got != "ss--" {
+		t.Errorf("statuses %s, want the two adds done and nothing sent after", got)
+	}
+	if r := out.Records[3]; r.ErrorType != exec.ErrorTypeJournal {
+		t.Errorf("not attempted record: %+v", r)
+	}
+	if got := len(fx.fake.Sent()); got != 2 {
+		t.Errorf("%d calls sent after the journal failed at the second record", got)
+	}
+	rep, err := report.Load(report.Dir(fx.runDir("run")))
+	if err != nil || len(rep.Records) != 4 || !strings.HasPrefix(rep.Stopped, "journal: ") {
+		t.Fatalf("report: %+v, %v", rep, err)
+	}
+}
+
+func TestInterruptedRunRecordsWhatWasNotSent(t *testing.T) {
+	fx := newFixture(t)
+	gate := make(chan struct{})
+	fx.fake.Gates = map[string]chan struct{}{"add g2 u1": gate}
+	fx.fake.Started = make(chan string, 8)
+	s := fx.start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-fx.fake.Started // the first add is on the wire
+		cancel()
+		close(gate)
+	}()
+	out, err := s.Execute(ctx, fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run"), Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exitcode.For(out.Err()) != exitcode.Interrupted {
+		t.Fatalf("outcome %v, want interrupted", out.Err())
+	}
+	if got := statuses(out.Records); got != "s---" {
+		t.Errorf("statuses %s, want the add in flight done and the rest not attempted", got)
+	}
+	if d := cmp.Diff([]string{"u1"}, fx.fake.MembersOf("g2")); d != "" {
+		t.Errorf("g2 (-want +got):\n%s", d)
+	}
+	if _, err := report.Load(report.Dir(fx.runDir("run"))); err != nil {
+		t.Errorf("no report after the interrupt: %v", err)
+	}
+}
+
+func TestPartialFailureSaysWhatToRerun(t *testing.T) {
+	fx := newFixture(t)
+	fx.fake.Answer = func(_ context.Context, n int, key string) (seam.Meta, error) {
+		if key == "add g2 u2" {
+			return exectest.APIError(n, 400, "invalid_input", "refused by the access system")
+		}
+		return seam.Meta{Attempts: 1, Status: 200}, nil
+	}
+	s := fx.start(t)
+	out, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// u2's add failed, so u2 keeps g1 (make-before-break).
+	if got := statuses(out.Records); got != "sFs-" {
+		t.Errorf("statuses %s", got)
+	}
+	oerr := out.Err()
+	if exitcode.For(oerr) != exitcode.Partial || !strings.Contains(oerr.Error(), "1 operations failed and 1 were not attempted") ||
+		!strings.Contains(oerr.Error(), "acs-bulk rerun --from "+fx.runDir("run")) {
+		t.Fatalf("outcome %v", oerr)
+	}
+	failures, err := os.ReadFile(report.Dir(fx.runDir("run")).Failures())
+	if err != nil || strings.Count(string(failures), "\n") != 3 || !strings.Contains(string(failures), "refused by the access system") {
+		t.Errorf("failures.csv:\n%s (%v)", failures, err)
+	}
+
+	// The rerun finishes the job once the access system agrees.
+	fx.fake.Answer = nil
+	job, err := s.Rerun(context.Background(), report.Dir(fx.runDir("run")), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job.Skipped) != 0 || len(job.Doc.Plan.Operations) != 2 || len(job.Warnings) != 0 {
+		t.Fatalf("rerun job: %d skipped, %d operations, warnings %q", len(job.Skipped), len(job.Doc.Plan.Operations), job.Warnings)
+	}
+	out, err = s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("rerun")})
+	if err != nil || out.Err() != nil || statuses(out.Records) != "ss" {
+		t.Fatalf("rerun: %v, %v, %s", err, out.Err(), statuses(out.Records))
+	}
+	if d := cmp.Diff([]string{"u3", "u4"}, fx.fake.MembersOf("g1")); d != "" {
+		t.Errorf("g1 after the rerun (-want +got):\n%s", d)
+	}
+}
+
+// TestRerunAfterACrash: a run killed after two operations left plan.json and
+// a journal of two records; the rerun reads the journal, skips what reached
+// the server (the third operation, in flight when it died) and sends the
+// rest, each once.
+func TestRerunAfterACrash(t *testing.T) {
+	fx := newFixture(t)
+	ops := moveOps()
+	job := fx.job(t, ops, plan.Options{MaxRemovals: all})
+	dir := report.Dir(fx.runDir("crashed"))
+	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := job.Doc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir.Plan(), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := report.OpenJournal(dir.Journal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := j.Append(report.Record{Seq: i + 1, Operation: ops[i], Status: report.Succeeded, Attempts: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	// What the crashed run did: both adds, and the remove of u1 in flight.
+	fx.fake.Members = map[string][]string{"g1": {"u2", "u3", "u4"}, "g2": {"u1", "u2"}}
+
+	s := fx.start(t)
+	rj, err := s.Rerun(context.Background(), dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rj.Warnings) != 1 || !strings.Contains(rj.Warnings[0], "has no report.json (the run did not finish)") {
+		t.Errorf("warnings %q", rj.Warnings)
+	}
+	out, err := s.Execute(context.Background(), rj, Options{ReportDir: fx.runDir("rerun")})
+	if err != nil || out.Err() != nil {
+		t.Fatalf("rerun: %v, %v", err, out.Err())
+	}
+	if got := statuses(out.Records); got != "ks" {
+		t.Errorf("statuses %s, want the remove of u1 skipped and u2's sent", got)
+	}
+	if got := fx.fake.Sent(); !slices.Equal(got, []string{"remove g1 u2"}) {
+		t.Errorf("sent %v", got)
+	}
+	if r := out.Records[0]; r.Operation != ops[2] || r.ErrorMessage != exec.SkippedMessage {
+		t.Errorf("skipped record %+v", r)
+	}
+}
+
+func TestRevertUndoesTheRun(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.start(t)
+	if _, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{MaxRemovals: all}), Options{ReportDir: fx.runDir("run")}); err != nil {
+		t.Fatal(err)
+	}
+	// Someone already put u2 back in g1.
+	if _, err := fx.fake.AddUserToGroup(context.Background(), "g1", "u2"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Undoing removes both from g2, emptying it: the guard trips.
+	job, err := s.Revert(context.Background(), report.Dir(fx.runDir("run")), all, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("undo")})
+	var ge *plan.GuardError
+	if !errors.As(err, &ge) || ge.Guards[0].Kind != plan.GuardEmptyGroup || ge.Guards[0].GroupID != "g2" {
+		t.Fatalf("revert that empties g2: %v", err)
+	}
+
+	job, err = s.Revert(context.Background(), report.Dir(fx.runDir("run")), all, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("undo")})
+	if err != nil || out.Err() != nil {
+		t.Fatalf("revert: %v, %v", err, out.Err())
+	}
+	if got := statuses(out.Records); got != "ksss" {
+		t.Errorf("statuses %s, want u2's add back to g1 skipped", got)
+	}
+	if d := cmp.Diff([]string{"u1", "u2", "u3", "u4"}, fx.fake.MembersOf("g1")); d != "" {
+		t.Errorf("g1 after revert (-want +got):\n%s", d)
+	}
+	if got := fx.fake.MembersOf("g2"); len(got) != 0 {
+		t.Errorf("g2 after revert: %v", got)
+	}
+	for _, r := range out.Records {
+		if !strings.HasPrefix(r.Reason, "undo: ") {
+			t.Errorf("record %d reason %q", r.Seq, r.Reason)
+		}
+	}
+}
+
+func TestSavedPlanStaleAndAllowStale(t *testing.T) {
+	fx := newFixture(t)
+	job := fx.job(t, moveOps(), plan.Options{MaxRemovals: all})
+	doc := job.Doc
+	s := fx.start(t)
+	// Someone adds u1 to g2 after the plan was made.
+	if _, err := fx.fake.AddUserToGroup(context.Background(), "g2", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Saved(context.Background(), doc, SavedCheck{Path: "p.json"}, 0)
+	var se *StaleError
+	if !errors.As(err, &se) || exitcode.For(err) != exitcode.Guard || !strings.Contains(err.Error(), "p.json is stale: 1 memberships of its groups changed") ||
+		!strings.Contains(err.Error(), "+ u1 in") {
+		t.Fatalf("stale plan: %v", err)
+	}
+	fingerprinted := false
+	sj, err := s.Saved(context.Background(), doc, SavedCheck{Path: "p.json", AllowStale: true,
+		Fingerprint: func(context.Context) (string, error) { fingerprinted = true; return "", nil }}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fingerprinted {
+		t.Error("--allow-stale checked the fingerprint")
+	}
+	if len(sj.Skipped) != 1 || sj.Skipped[0].AcsUserID != "u1" || len(sj.Doc.Plan.Operations) != 3 {
+		t.Fatalf("allow-stale job: skipped %v, %d operations", sj.Skipped, len(sj.Doc.Plan.Operations))
+	}
+	out, err := s.Execute(context.Background(), sj, Options{ReportDir: fx.runDir("run")})
+	if err != nil || out.Err() != nil || statuses(out.Records) != "ksss" {
+		t.Fatalf("apply --allow-stale: %v, %v, %s", err, out.Err(), statuses(out.Records))
+	}
+}
+
+func TestSavedPlanFingerprint(t *testing.T) {
+	fx := newFixture(t)
+	job := fx.job(t, moveOps(), plan.Options{MaxRemovals: all})
+	job.Doc.StateFingerprint = "sha256:aaaaaaaaaaaaaaaaaaaa"
+	s := fx.start(t)
+	_, err := s.Saved(context.Background(), job.Doc, SavedCheck{Path: "p.json",
+		Fingerprint: func(context.Context) (string, error) { return "sha256:bbbbbbbbbbbbbbbbbbbb", nil }}, 0)
+	if exitcode.For(err) != exitcode.Guard || !strings.Contains(err.Error(), "state fingerprint bbbbbbbbbbbb, the plan says aaaaaaaaaaaa") {
+		t.Fatalf("changed fingerprint: %v", err)
+	}
+	if _, err := s.Saved(context.Background(), job.Doc, SavedCheck{Path: "p.json",
+		Fingerprint: func(context.Context) (string, error) { return "sha256:aaaaaaaaaaaaaaaaaaaa", nil }}, 0); err != nil {
+		t.Fatalf("same fingerprint: %v", err)
+	}
+}
+
+func TestLoadRefusesWhatIsNotARun(t *testing.T) {
+	fx := newFixture(t)
+	dir := report.Dir(fx.runDir("notarun"))
+	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); exitcode.For(err) != exitcode.Usage || !strings.Contains(err.Error(), "is not the report directory of an apply run (no journal.jsonl)") {
+		t.Errorf("empty directory: %v", err)
+	}
+}
