@@ -222,7 +222,6 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	if ge := job.Doc.Plan.Guard(); ge != nil {
 		return nil, ge
 	}
-	ops := append(append([]plan.Operation{}, job.Skipped...), job.Doc.Plan.Operations...)
 	adds, removes := 0, 0
 	for _, op := range job.Doc.Plan.Operations {
 		if op.Action == plan.ActionAdd {
@@ -236,41 +235,22 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 			return nil, err
 		}
 	}
-
 	started := s.deps.Now().UTC()
 	runID := report.NewRunID()
 	dir := report.Dir(opts.ReportDir)
 	if dir == "" {
 		dir = report.Dir(filepath.Join("acs-bulk-runs", report.RunDirName(started, runID)))
 	}
-	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
-		return nil, fmt.Errorf("create report directory: %w", err)
-	}
-	dirLock, err := lock.Acquire(dir.Lock(), s.holder())
+	release, err := s.claim(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer dirLock.Release()
-	// Checked under the directory's lock, so that two runs cannot both
-	// find the directory free.
-	for _, p := range dir.RunFiles() {
-		if _, err := os.Stat(p); err == nil {
-			return nil, exitcode.Usagef("%s already holds %s of another run or plan; choose another --report-dir", dir, filepath.Base(p))
-		}
-	}
-
+	defer release()
 	// plan.json keeps every operation in record order (skipped first), so
 	// that a rerun after a crash can match the journal's records to
 	// operations by Seq.
-	saved := *job.Doc
-	savedPlan := *job.Doc.Plan
-	savedPlan.Operations = ops
-	saved.Plan = &savedPlan
-	b, err := saved.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(dir.Plan(), b, 0o600); err != nil {
+	ops := append(append([]plan.Operation{}, job.Skipped...), job.Doc.Plan.Operations...)
+	if err := writePlan(dir, job.Doc, ops); err != nil {
 		return nil, err
 	}
 	jr, err := s.openJournal(dir.Journal())
@@ -279,38 +259,76 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	}
 	defer jr.Close()
 
-	log := s.deps.Logger
-	verb := string(job.Verb)
+	log, verb := s.deps.Logger, string(job.Verb)
 	log.Info(verb+" started", "run_id", runID, "endpoint", s.deps.Endpoint, "add", adds, "remove", removes, "skipped", len(job.Skipped), "report_dir", dir.Path())
 	prog := progress.Nop()
 	if s.deps.Progress != nil {
 		prog = s.deps.Progress(len(ops))
 	}
 	res, runErr := exec.Run(context.Background(), s.deps.Client, ops, exec.Options{
-		Concurrency:  opts.Concurrency,
-		MaxErrors:    opts.MaxErrors,
-		Stop:         ctx.Done(),
-		DrainTimeout: opts.DrainTimeout,
-		Satisfied:    len(job.Skipped),
-		Record:       jr.Append,
-		OnDone:       prog.Done,
-		Now:          s.deps.Now,
+		Concurrency: opts.Concurrency, MaxErrors: opts.MaxErrors, Stop: ctx.Done(), DrainTimeout: opts.DrainTimeout,
+		Satisfied: len(job.Skipped), Record: jr.Append, OnDone: prog.Done, Now: s.deps.Now,
 	})
 	prog.Finish()
 	if res == nil {
 		return nil, runErr
 	}
-	records := res.Records
 	if opts.Verify && res.Stopped == "" {
-		if err := verify(ctx, s.deps.Client, records, opts.VerifyTimeout, opts.Concurrency, log); err != nil {
+		if err := verify(ctx, s.deps.Client, res.Records, opts.VerifyTimeout, opts.Concurrency, log); err != nil {
 			log.Warn("verify did not finish", "error", err.Error())
 		}
 	}
+	out := newOutcome(job.Verb, dir, runID, res, s.deps.Client.Stats())
+	out.runErr, out.interrupted = runErr, out.interrupted || ctx.Err() != nil
+	if err := s.writeReport(dir, runID, started, job, opts, out); err != nil {
+		return nil, err
+	}
+	c := out.Counts
+	log.Info(verb+" finished", "run_id", runID, "succeeded", c[report.Succeeded], "failed", c[report.Failed],
+		"not_attempted", c[report.NotAttempted], "skipped", c[report.Skipped], "throttled", out.Stats.Throttled,
+		"lowest_rate", math.Round(out.Stats.LowestRate*10)/10, "stopped", res.Stopped)
+	return out, nil
+}
 
-	out := &Outcome{Verb: job.Verb, Dir: dir, RunID: runID, Records: records, Counts: report.Count(records),
-		Stopped: res.Stopped, Stats: s.deps.Client.Stats(), runErr: runErr,
-		interrupted: res.Stopped == exec.StoppedInterrupted || ctx.Err() != nil}
-	for _, r := range records {
+// claim creates the run directory and takes its lock, refusing a directory
+// that already holds another run's files; release releases the lock.
+func (s *Session) claim(dir report.Dir) (release func(), err error) {
+	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
+		return nil, fmt.Errorf("create report directory: %w", err)
+	}
+	l, err := lock.Acquire(dir.Lock(), s.holder())
+	if err != nil {
+		return nil, err
+	}
+	// Checked under the directory's lock, so that two runs cannot both
+	// find the directory free.
+	for _, p := range dir.RunFiles() {
+		if _, err := os.Stat(p); err == nil {
+			l.Release()
+			return nil, exitcode.Usagef("%s already holds %s of another run or plan; choose another --report-dir", dir, filepath.Base(p))
+		}
+	}
+	return func() { l.Release() }, nil
+}
+
+// writePlan writes the run's plan.json: doc with ops as its operations.
+func writePlan(dir report.Dir, doc *plan.Document, ops []plan.Operation) error {
+	saved := *doc
+	p := *doc.Plan
+	p.Operations = ops
+	saved.Plan = &p
+	b, err := saved.Marshal()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(dir.Plan(), b, 0o600)
+}
+
+// newOutcome counts what the executor's result says.
+func newOutcome(verb Verb, dir report.Dir, runID string, res *exec.Result, stats seam.Stats) *Outcome {
+	out := &Outcome{Verb: verb, Dir: dir, RunID: runID, Records: res.Records, Counts: report.Count(res.Records),
+		Stopped: res.Stopped, Stats: stats, interrupted: res.Stopped == exec.StoppedInterrupted}
+	for _, r := range res.Records {
 		if r.Verified == report.VerifyNotReflected {
 			out.NotReflected++
 		}
@@ -322,14 +340,7 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 			}
 		}
 	}
-	if err := s.writeReport(dir, runID, started, job, opts, out); err != nil {
-		return nil, err
-	}
-	c := out.Counts
-	log.Info(verb+" finished", "run_id", runID, "succeeded", c[report.Succeeded], "failed", c[report.Failed],
-		"not_attempted", c[report.NotAttempted], "skipped", c[report.Skipped], "throttled", out.Stats.Throttled,
-		"lowest_rate", math.Round(out.Stats.LowestRate*10)/10, "stopped", res.Stopped)
-	return out, nil
+	return out
 }
 
 // writeReport writes report.json, report.csv and failures.csv.
