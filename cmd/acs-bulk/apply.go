@@ -87,6 +87,12 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 		}
 	}
 	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if _, err := o.plan.options(); err != nil {
+		return err
+	}
 	if err := c.start(); err != nil {
 		return err
 	}

@@ -69,6 +69,9 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 	if o.Format != "csv" && o.Format != "sandbox" {
 		return exitcode.Usagef("--format must be csv or sandbox, not %q", o.Format)
 	}
+	if err := o.api.check(); err != nil {
+		return err
+	}
 	client, err := o.api.client(o.io, o.global, false)
 	if err != nil {
 		return err

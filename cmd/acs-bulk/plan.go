@@ -160,7 +160,7 @@ state, for apply --plan.
 	o.plan.register(cmd.Flags())
 	o.api.register(cmd.Flags())
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
-	cmd.Flags().StringVar(&o.Out, "out", "", "save the plan to this file, for apply --plan")
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "save the plan to this file, for apply --plan (stdout then gets the summary only)")
 	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes and 5 when there are")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
@@ -170,6 +170,9 @@ func planRun(ctx context.Context, o *planOptions) error {
 	if o.Format != "text" && o.Format != "json" {
 		return exitcode.Usagef("--format must be text or json, not %q", o.Format)
 	}
+	if err := o.api.check(); err != nil {
+		return err
+	}
 	client, err := o.api.client(o.io, o.global, false)
 	if err != nil {
 		return err
@@ -178,9 +181,15 @@ func planRun(ctx context.Context, o *planOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Format == "json" {
+	// With --out the listing is in the file: stdout gets the summary.
+	switch {
+	case o.Out != "" && o.Format == "json":
+		err = pl.plan.WriteSummaryJSON(o.io.Out)
+	case o.Out != "":
+		err = pl.plan.WriteSummary(o.io.Out)
+	case o.Format == "json":
 		err = pl.plan.WriteJSON(o.io.Out)
-	} else {
+	default:
 		err = pl.plan.WriteText(o.io.Out)
 	}
 	if err != nil {

@@ -51,10 +51,13 @@ does not check the removal guards again.
 }
 
 func rerunRun(ctx context.Context, o *rerunOptions) error {
+	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
+	if err := c.check(); err != nil {
+		return err
+	}
 	if _, err := batch.Load(report.Dir(o.From)); err != nil {
 		return err // before the lock and the client: a wrong directory is a usage error
 	}
-	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
 	if err := c.start(); err != nil {
 		return err
 	}
@@ -113,10 +116,13 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 	if err != nil {
 		return exitcode.Usagef("--max-removals: %v", err)
 	}
+	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
+	if err := c.check(); err != nil {
+		return err
+	}
 	if _, err := batch.Load(report.Dir(o.From)); err != nil {
 		return err
 	}
-	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
 	if err := c.start(); err != nil {
 		return err
 	}

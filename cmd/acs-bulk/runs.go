@@ -53,6 +53,7 @@ type runCmd struct {
 
 // start builds the client and takes the workspace lock, before the command
 // reads the live state.
+// The caller has checked the flags.
 func (c *runCmd) start() error {
 	client, err := c.api.client(c.io, c.global, true)
 	if err != nil {
@@ -81,6 +82,14 @@ func (c *runCmd) start() error {
 	return nil
 }
 
+// check refuses a flag out of its range before anything is read or written.
+func (c *runCmd) check() error {
+	if err := c.api.check(); err != nil {
+		return err
+	}
+	return c.flags.check()
+}
+
 // close releases the workspace lock.
 func (c *runCmd) close() {
 	if c.sess != nil {
@@ -94,12 +103,14 @@ func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
 	for _, w := range job.Warnings {
 		c.global.say(c.io.Err, slog.LevelWarn, w)
 	}
+	// On a terminal, the per-group summary before the question (plan shows
+	// the whole listing), or before a refusal.
 	if c.io.InTTY && !c.flags.Yes || job.Doc.Plan.Guard() != nil && c.io.ErrTTY {
-		job.Doc.Plan.WriteText(c.io.Err)
+		job.Doc.Plan.WriteSummary(c.io.Err)
 	}
 	out, err := c.sess.Execute(ctx, job, batch.Options{
 		ReportDir: c.flags.ReportDir, Concurrency: c.api.Concurrency, MaxErrors: c.flags.MaxErrors,
-		DrainTimeout: c.flags.DrainTimeout, Verify: c.flags.Verify, VerifyTimeout: c.flags.VerifyTimeout,
+		DrainTimeout: c.flags.drain(), Verify: c.flags.Verify, VerifyTimeout: c.flags.VerifyTimeout,
 		Settings: map[string]any{"rate": c.api.Rate, "burst": c.api.Burst},
 	})
 	if err != nil {
@@ -138,7 +149,7 @@ func pastTense(v batch.Verb) string {
 // before anything is written.
 func (c *runCmd) confirm(ctx context.Context, q batch.Question) error {
 	if !c.io.InTTY {
-		return exitcode.Usagef("refusing to %s %d adds and %d removes without --yes: stdin is not a terminal (as in cron); nothing was changed", q.Verb, q.Adds, q.Removes)
+		return exitcode.Usagef("refusing to %s %d add%s and %d remove%s without --yes: stdin is not a terminal (as in cron); nothing was changed", q.Verb, q.Adds, plural(q.Adds), q.Removes, plural(q.Removes))
 	}
 	fmt.Fprintf(c.io.Err, "About to %s: %d to add, %d to remove, at %s.\nContinue? [y/N] ", q.Verb, q.Adds, q.Removes, q.Endpoint)
 	answer := make(chan string, 1)

@@ -95,8 +95,13 @@ func TestGolden(t *testing.T) {
 			if err := p.WriteJSON(&js); err != nil {
 				t.Fatal(err)
 			}
+			var sum bytes.Buffer
+			if err := p.WriteSummary(&sum); err != nil {
+				t.Fatal(err)
+			}
 			golden(t, tt.name+".txt.golden", text.Bytes())
 			golden(t, tt.name+".json.golden", js.Bytes())
+			golden(t, tt.name+".summary.golden", sum.Bytes())
 		})
 	}
 }

@@ -81,8 +81,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if p.Totals.Held > 0 {
 		bw.WriteString("Held: " + plural(p.Totals.Held, "membership", "memberships") + " not removed because an unresolved row may refer to them.\n")
 	}
-	bw.WriteString("Plan: " + strconv.Itoa(p.Totals.Add) + " to add, " + strconv.Itoa(p.Totals.Remove) + " to remove, " +
-		strconv.Itoa(p.Totals.Unchanged) + " unchanged, " + strconv.Itoa(p.Totals.Unresolved) + " unresolved.\n")
+	bw.WriteString(p.summaryLine())
 	return bw.Flush()
 }
 
@@ -108,4 +107,54 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(p)
+}
+
+// WriteSummary writes the plan in short, for a confirmation or beside a
+// saved plan: per system, a line per group that changes ("Lobby: +3 -1, 12
+// -> 14"), then the unresolved rows' and guards' counts and the last line
+// WriteText ends with.
+func (p *Plan) WriteSummary(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	lastSys := "\x00"
+	for _, g := range p.Groups {
+		if g.Add+g.Remove == 0 {
+			continue
+		}
+		if g.SystemID != lastSys {
+			lastSys = g.SystemID
+			bw.WriteString(cmp.Or(g.SystemName, g.SystemID) + " (" + g.SystemID + ")\n")
+		}
+		bw.WriteString("  " + g.GroupName + ": +" + strconv.Itoa(g.Add) + " -" + strconv.Itoa(g.Remove) +
+			", " + strconv.Itoa(g.Current) + " -> " + strconv.Itoa(g.Final) + "\n")
+	}
+	if len(p.Guards) > 0 {
+		bw.WriteString(plural(len(p.Guards), "guard", "guards") + " tripped (the plan will not be applied)\n")
+	}
+	bw.WriteString(p.summaryLine())
+	return bw.Flush()
+}
+
+// summaryLine is the plan's last line.
+func (p *Plan) summaryLine() string {
+	return "Plan: " + strconv.Itoa(p.Totals.Add) + " to add, " + strconv.Itoa(p.Totals.Remove) + " to remove, " +
+		strconv.Itoa(p.Totals.Unchanged) + " unchanged, " + strconv.Itoa(p.Totals.Unresolved) + " unresolved.\n"
+}
+
+// WriteSummaryJSON writes the plan in short as JSON: the summary, the
+// groups that change and the guards.
+func (p *Plan) WriteSummaryJSON(w io.Writer) error {
+	changed := []GroupStat{}
+	for _, g := range p.Groups {
+		if g.Add+g.Remove > 0 {
+			changed = append(changed, g)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(struct {
+		Summary Summary     `json:"summary"`
+		Groups  []GroupStat `json:"groups"`
+		Guards  []Guard     `json:"guards"`
+	}{p.Totals, changed, p.Guards})
 }

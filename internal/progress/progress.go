@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,9 +62,15 @@ func WithClock(now func() time.Time) Option {
 // New returns the reporter of a run of total operations. With tty, a
 // progress bar (done/total, rate, ETA, failures) is drawn on w, throttled to
 // ten frames a second. Without, nothing is written to w: a line
-// "progress done=N total=T failed=F rate=X/s" is logged to log every
-// interval. Either way Finish logs "applied" with the counts by status.
-// A nil log discards the lines.
+// "progress done=N total=T failed=F not_attempted=A rate=X/s" is logged to
+// log every interval. Either way Finish logs "applied" with the counts by
+// status.
+//
+// Done, failed and not attempted are counted apart: done counts the
+// operations that finished (succeeded, failed or skipped), never those not
+// attempted, so that an interrupted run does not show 100%; the rate counts
+// the requests sent (succeeded or failed) per second. A nil log discards
+// the lines.
 func New(w io.Writer, tty bool, total int, log *slog.Logger, opts ...Option) Reporter {
 	c := config{interval: DefaultInterval, now: time.Now}
 	for _, o := range opts {
@@ -72,7 +79,7 @@ func New(w io.Writer, tty bool, total int, log *slog.Logger, opts ...Option) Rep
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &reporter{log: log, total: total, now: c.now, start: c.now()}
+	r := &reporter{log: log, w: w, total: total, now: c.now, start: c.now()}
 	if tty {
 		if total > 0 {
 			r.bar = progressbar.NewOptions(total,
@@ -128,6 +135,7 @@ func (nop) Finish()            {}
 // otherwise.
 type reporter struct {
 	log   *slog.Logger
+	w     io.Writer
 	total int
 	now   func() time.Time
 	start time.Time
@@ -154,17 +162,40 @@ func (r *reporter) Done(rec report.Record) {
 	case report.NotAttempted:
 		r.notAttempted.Add(1)
 	}
-	r.done.Add(1)
+	if rec.Status != report.NotAttempted {
+		r.done.Add(1)
+	}
 	if r.bar == nil {
 		return
 	}
-	if rec.Status == report.Failed {
+	if rec.Status == report.Failed || rec.Status == report.NotAttempted {
 		r.describe.Lock()
-		r.bar.Describe(fmt.Sprintf("applying (%d failed)", r.failed.Load()))
+		r.bar.Describe(r.description())
 		r.describe.Unlock()
 	}
-	_ = r.bar.Add(1) // a display error must not disturb the run
+	if rec.Status != report.NotAttempted {
+		_ = r.bar.Add(1) // a display error must not disturb the run
+	}
 }
+
+// description is the bar's label: "applying", with the failures and the
+// operations not attempted when there are any.
+func (r *reporter) description() string {
+	var parts []string
+	if n := r.failed.Load(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if n := r.notAttempted.Load(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not attempted", n))
+	}
+	if len(parts) == 0 {
+		return "applying"
+	}
+	return "applying (" + strings.Join(parts, ", ") + ")"
+}
+
+// sent counts the requests that went out and ended.
+func (r *reporter) sent() int64 { return r.succeeded.Load() + r.failed.Load() }
 
 // rate returns the operations finished per second so far.
 func (r *reporter) rate(done int64) float64 {
@@ -176,12 +207,12 @@ func (r *reporter) rate(done int64) float64 {
 }
 
 func (r *reporter) logProgress() {
-	done := r.done.Load()
 	r.log.Info("progress",
-		slog.Int64("done", done),
+		slog.Int64("done", r.done.Load()),
 		slog.Int("total", r.total),
 		slog.Int64("failed", r.failed.Load()),
-		slog.String("rate", fmt.Sprintf("%.1f/s", r.rate(done))),
+		slog.Int64("not_attempted", r.notAttempted.Load()),
+		slog.String("rate", fmt.Sprintf("%.1f/s", r.rate(r.sent()))),
 	)
 }
 
@@ -192,19 +223,20 @@ func (r *reporter) Finish() {
 			<-r.exited
 		}
 		if r.bar != nil && !r.bar.IsFinished() {
-			// Fewer operations than announced: leave the bar as it is and
-			// end its line.
+			// Fewer operations than announced (an interrupt, a stop): end
+			// the bar's line, whose last frame may be throttled, and say
+			// where the run stands.
 			_ = r.bar.Exit()
+			fmt.Fprintf(r.w, "stopped: %d of %d done, %d failed, %d not attempted\n", r.done.Load(), r.total, r.failed.Load(), r.notAttempted.Load())
 		}
-		done := r.done.Load()
 		r.log.Info("applied",
-			slog.Int64("done", done),
+			slog.Int64("done", r.done.Load()),
 			slog.Int("total", r.total),
 			slog.Int64("succeeded", r.succeeded.Load()),
 			slog.Int64("failed", r.failed.Load()),
 			slog.Int64("skipped", r.skipped.Load()),
 			slog.Int64("not_attempted", r.notAttempted.Load()),
-			slog.String("rate", fmt.Sprintf("%.1f/s", r.rate(done))),
+			slog.String("rate", fmt.Sprintf("%.1f/s", r.rate(r.sent()))),
 			slog.Float64("elapsed_s", math.Round(r.now().Sub(r.start).Seconds()*10)/10),
 		)
 	})

@@ -71,10 +71,11 @@ func TestNonTerminalLogsOneLinePerTickAndASummary(t *testing.T) {
 			t.Errorf("progress line %v", l)
 		}
 	}
-	if l := lines[0]; l["done"] != 3.0 || l["failed"] != 1.0 || l["rate"] != "0.3/s" {
-		t.Errorf("first progress line %v, want done=3 failed=1 rate=0.3/s", l)
+	if l := lines[0]; l["done"] != 3.0 || l["failed"] != 1.0 || l["not_attempted"] != 0.0 || l["rate"] != "0.3/s" {
+		t.Errorf("first progress line %v, want done=3 failed=1 not_attempted=0 rate=0.3/s", l)
 	}
-	want := map[string]any{"msg": "applied", "done": 5.0, "total": 5.0, "succeeded": 3.0, "failed": 1.0, "skipped": 0.0, "not_attempted": 1.0, "rate": "0.5/s"}
+	// The one not attempted is neither done nor in the rate.
+	want := map[string]any{"msg": "applied", "done": 4.0, "total": 5.0, "succeeded": 3.0, "failed": 1.0, "skipped": 0.0, "not_attempted": 1.0, "rate": "0.4/s"}
 	for k, v := range want {
 		if lines[2][k] != v {
 			t.Errorf("summary %s = %v, want %v (line %v)", k, lines[2][k], v, lines[2])
@@ -163,12 +164,31 @@ func TestTerminalDrawsTheBarOnTheWriterOnly(t *testing.T) {
 	}
 }
 
+// TestTerminalAfterAnInterruptIsNotFull: operations not attempted do not
+// advance the bar, and it says how many there are.
+func TestTerminalAfterAnInterruptIsNotFull(t *testing.T) {
+	var out bytes.Buffer
+	r := progress.New(&out, true, 4, nil, progress.WithClock(clock(time.Unix(0, 0))))
+	r.Done(rec(report.Succeeded))
+	r.Done(rec(report.Succeeded))
+	r.Done(rec(report.NotAttempted))
+	r.Done(rec(report.NotAttempted))
+	r.Finish()
+	bar := out.String()
+	if strings.Contains(bar, "4/4") || strings.Contains(bar, "100%") {
+		t.Errorf("bar %q counts the operations not attempted as done", bar)
+	}
+	if !strings.HasSuffix(bar, "\nstopped: 2 of 4 done, 0 failed, 2 not attempted\n") {
+		t.Errorf("bar %q does not end with where the run stands", bar)
+	}
+}
+
 func TestTerminalEndsTheLineWhenFewerOperationsFinish(t *testing.T) {
 	var out bytes.Buffer
 	r := progress.New(&out, true, 10, nil)
 	r.Done(rec(report.Succeeded))
 	r.Finish()
-	if !strings.HasSuffix(out.String(), "\n") {
+	if !strings.HasSuffix(out.String(), "\nstopped: 1 of 10 done, 0 failed, 0 not attempted\n") {
 		t.Errorf("bar %q does not end its line", out.String())
 	}
 }
