@@ -28,7 +28,7 @@ type applyOptions struct {
 }
 
 // planOnlyFlags shape a plan: a saved plan keeps the ones it was made with.
-var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "allow-empty-groups", "skip-unresolved"}
+var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "max-adds", "allow-empty-groups", "skip-unresolved"}
 
 func newApplyCmd(io *IO, g *globalOptions) *cobra.Command {
 	o := &applyOptions{io: io, global: g, now: time.Now}

@@ -23,6 +23,7 @@ type planFlags struct {
 	Mode             string
 	Scope            string
 	MaxRemovals      string
+	MaxAdds          string
 	AllowEmptyGroups bool
 	SkipUnresolved   bool
 }
@@ -33,6 +34,7 @@ func (p *planFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&p.Mode, "mode", "sync", "sync (add the missing, remove the extra), add-only or remove-only")
 	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV names) or systems (every managed group of the systems, emptying groups absent from the CSV)")
 	f.StringVar(&p.MaxRemovals, "max-removals", "10%", "refuse a plan removing more than N memberships, or N% of the in-scope memberships")
+	f.StringVar(&p.MaxAdds, "max-adds", "", "refuse a plan adding more than N memberships, or N% of the in-scope memberships (default: no limit)")
 	f.BoolVar(&p.AllowEmptyGroups, "allow-empty-groups", false, "allow a plan that empties a group, or an input with no rows")
 	f.BoolVar(&p.SkipUnresolved, "skip-unresolved", false, "plan the rows that resolve and list the others, instead of refusing")
 }
@@ -46,11 +48,20 @@ func (p *planFlags) options() (plan.Options, error) {
 	if err != nil {
 		return plan.Options{}, exitcode.Usagef("--scope: %v", err)
 	}
-	limit, err := plan.ParseMaxRemovals(p.MaxRemovals)
+	limit, err := plan.ParseLimit(p.MaxRemovals)
 	if err != nil {
 		return plan.Options{}, exitcode.Usagef("--max-removals: %v", err)
 	}
+	var adds *plan.Limit
+	if p.MaxAdds != "" {
+		l, err := plan.ParseLimit(p.MaxAdds)
+		if err != nil {
+			return plan.Options{}, exitcode.Usagef("--max-adds: %v", err)
+		}
+		adds = &l
+	}
 	return plan.Options{
+		MaxAdds:          adds,
 		Mode:             mode,
 		Scope:            scope,
 		Systems:          p.Systems,

@@ -112,7 +112,7 @@ Seam linked or created for it.
 }
 
 func revertRun(ctx context.Context, o *revertOptions) error {
-	limit, err := plan.ParseMaxRemovals(o.MaxRemovals)
+	limit, err := plan.ParseLimit(o.MaxRemovals)
 	if err != nil {
 		return exitcode.Usagef("--max-removals: %v", err)
 	}

@@ -200,6 +200,12 @@ func guardText(g plan.Guard) string {
 			s += fmt.Sprintf(" of %d in-scope membership%s (%d)", g.InScope, plural(g.InScope), g.Allowed)
 		}
 		return s + "; raise --max-removals to apply"
+	case plan.GuardMaxAdds:
+		s := fmt.Sprintf("refusing to add %d membership%s: more than --max-adds %s", g.Adds, plural(g.Adds), g.Limit)
+		if strings.HasSuffix(g.Limit, "%") {
+			s += fmt.Sprintf(" of %d in-scope membership%s (%d)", g.InScope, plural(g.InScope), g.Allowed)
+		}
+		return s + "; raise --max-adds to apply"
 	case plan.GuardEmptyGroup, plan.GuardEmptyInput:
 		return g.Message + ": pass --allow-empty-groups"
 	}

@@ -184,7 +184,8 @@ func (s *Session) Revert(ctx context.Context, dir report.Dir, limit plan.Limit, 
 		}
 	}
 	opts := past.Doc.Options
-	opts.MaxRemovals, opts.AllowEmptyGroups = limit, allowEmptyGroups
+	// Undoing restores what was: the run's own --max-adds does not apply.
+	opts.MaxRemovals, opts.AllowEmptyGroups, opts.MaxAdds = limit, allowEmptyGroups, nil
 	p, done, err := plan.Replan(inverse, members.IDs(), opts, Satisfied(members))
 	if err != nil {
 		return nil, err

@@ -412,6 +412,18 @@ func guards(p *Plan, nRows int) []Guard {
 			Removals: p.Totals.Remove, Limit: o.MaxRemovals.String(), InScope: p.Totals.InScope, Allowed: allowed,
 		})
 	}
+	if o.MaxAdds != nil {
+		if allowed := o.MaxAdds.Allowed(p.Totals.InScope); p.Totals.Add > allowed {
+			msg := "refusing to add " + plural(p.Totals.Add, "membership", "memberships") + ": more than the limit of " + o.MaxAdds.String()
+			if o.MaxAdds.Kind == LimitPercent {
+				msg += " of " + plural(p.Totals.InScope, "in-scope membership", "in-scope memberships") + " (" + strconv.Itoa(allowed) + ")"
+			}
+			gs = append(gs, Guard{
+				Kind: GuardMaxAdds, Message: msg, Override: OverrideMaxAdds,
+				Adds: p.Totals.Add, Limit: o.MaxAdds.String(), InScope: p.Totals.InScope, Allowed: allowed,
+			})
+		}
+	}
 	if !o.AllowEmptyGroups {
 		for _, g := range p.Groups {
 			if g.Current > 0 && g.Final == 0 {

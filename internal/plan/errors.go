@@ -70,6 +70,9 @@ const (
 	GuardEmptyGroup GuardKind = "empty_group"
 	// GuardEmptyInput trips when the input has no usable row.
 	GuardEmptyInput GuardKind = "empty_input"
+	// GuardMaxAdds trips when a plan adds more memberships than
+	// Options.MaxAdds allows.
+	GuardMaxAdds GuardKind = "max_adds"
 )
 
 // Guard is one tripped safety guard, with the figures behind it.
@@ -82,8 +85,9 @@ type Guard struct {
 	// command line says which flag that is.
 	Override string `json:"override"`
 
-	// For GuardMaxRemovals.
+	// For GuardMaxRemovals and GuardMaxAdds (Adds).
 	Removals int    `json:"removals,omitempty"`
+	Adds     int    `json:"adds,omitempty"`
 	Limit    string `json:"limit,omitempty"`
 	InScope  int    `json:"in_scope,omitempty"`
 	Allowed  int    `json:"allowed,omitempty"`
@@ -100,6 +104,7 @@ type Guard struct {
 const (
 	OverrideAllowEmptyGroups = "allow_empty_groups"
 	OverrideMaxRemovals      = "max_removals"
+	OverrideMaxAdds          = "max_adds"
 )
 
 // GuardError is a plan refused by its guards. The executor must not apply

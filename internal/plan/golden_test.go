@@ -46,6 +46,8 @@ func TestGolden(t *testing.T) {
 		}, Options{Scope: ScopeSystems, Systems: []string{"Riverside Campus"}, MaxRemovals: all, AllowEmptyGroups: true}},
 		{"guard_max_removals_count", baseRows(), Options{MaxRemovals: Limit{Value: 1, Kind: LimitCount}}},
 		{"guard_max_removals_count_ok", baseRows(), Options{MaxRemovals: Limit{Value: 2, Kind: LimitCount}}},
+		{"guard_max_adds_percent", baseRows(), Options{Mode: ModeAddOnly, MaxAdds: &Limit{Value: 10, Kind: LimitPercent}}},
+		{"guard_max_adds_count_ok", baseRows(), Options{Mode: ModeAddOnly, MaxAdds: &Limit{Value: 1, Kind: LimitCount}}},
 		{"guard_max_removals_percent", baseRows(), Options{}},
 		{"guard_max_removals_percent_ok", baseRows(), Options{MaxRemovals: Limit{Value: 50, Kind: LimitPercent}}},
 		{"guard_empty_group", []desired.Row{

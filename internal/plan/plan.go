@@ -86,9 +86,10 @@ type Limit struct {
 // DefaultMaxRemovals is the removal limit used when none is given.
 var DefaultMaxRemovals = Limit{Value: 10, Kind: LimitPercent}
 
-// ParseMaxRemovals parses a --max-removals value: a count of memberships
-// ("25") or a percentage of the in-scope current memberships ("10%").
-func ParseMaxRemovals(s string) (Limit, error) {
+// ParseLimit parses a limit such as --max-removals or --max-adds takes: a
+// count of memberships ("25") or a percentage of the in-scope current
+// memberships ("10%").
+func ParseLimit(s string) (Limit, error) {
 	t := strings.TrimSpace(s)
 	kind := LimitCount
 	if v, ok := strings.CutSuffix(t, "%"); ok {
@@ -96,10 +97,10 @@ func ParseMaxRemovals(s string) (Limit, error) {
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil || n < 0 || t == "" || t[0] == '+' {
-		return Limit{}, fmt.Errorf("invalid --max-removals %q: want a count such as 25 or a percentage such as 10%%", s)
+		return Limit{}, fmt.Errorf("invalid limit %q: want a count such as 25 or a percentage such as 10%%", s)
 	}
 	if kind == LimitPercent && n > 100 {
-		return Limit{}, fmt.Errorf("invalid --max-removals %q: a percentage is at most 100%%", s)
+		return Limit{}, fmt.Errorf("invalid limit %q: a percentage is at most 100%%", s)
 	}
 	return Limit{Value: n, Kind: kind}, nil
 }
@@ -134,14 +135,14 @@ func (l Limit) Allowed(inScope int) int {
 // MarshalText renders the limit as [Limit.String] does.
 func (l Limit) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
-// UnmarshalText parses the limit as [ParseMaxRemovals] does; empty text
+// UnmarshalText parses the limit as [ParseLimit] does; empty text
 // gives the zero (default) Limit.
 func (l *Limit) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
 		*l = Limit{}
 		return nil
 	}
-	v, err := ParseMaxRemovals(string(b))
+	v, err := ParseLimit(string(b))
 	if err != nil {
 		return err
 	}
@@ -160,6 +161,9 @@ type Options struct {
 	Systems []string `json:"systems,omitempty"`
 	// MaxRemovals refuses a plan that removes more memberships.
 	MaxRemovals Limit `json:"max_removals"`
+	// MaxAdds, when set, refuses a plan that adds more memberships (off by
+	// default: a migration is mostly adds).
+	MaxAdds *Limit `json:"max_adds,omitempty"`
 	// AllowEmptyGroups lets a plan empty a group, or start from an input
 	// with no usable rows.
 	AllowEmptyGroups bool `json:"allow_empty_groups"`
@@ -180,6 +184,13 @@ func (o Options) normalize() (Options, error) {
 	o.MaxRemovals = o.MaxRemovals.effective()
 	if o.MaxRemovals.Value < 0 || (o.MaxRemovals.Kind == LimitPercent && o.MaxRemovals.Value > 100) || o.MaxRemovals.Kind > LimitPercent {
 		return o, fmt.Errorf("invalid max removals %+v", o.MaxRemovals)
+	}
+	if o.MaxAdds != nil {
+		l := o.MaxAdds.effective()
+		if l.Value < 0 || (l.Kind == LimitPercent && l.Value > 100) || l.Kind > LimitPercent {
+			return o, fmt.Errorf("invalid max adds %+v", *o.MaxAdds)
+		}
+		o.MaxAdds = &l
 	}
 	if o.Systems != nil {
 		o.Systems = append([]string(nil), o.Systems...)

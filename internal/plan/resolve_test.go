@@ -321,7 +321,7 @@ func hintOf(e *SystemError) string {
 	return e.Hint()
 }
 
-func TestParseMaxRemovals(t *testing.T) {
+func TestParseLimit(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    Limit
@@ -331,15 +331,15 @@ func TestParseMaxRemovals(t *testing.T) {
 		{" 25 ", Limit{25, LimitCount}, ""},
 		{"0", Limit{0, LimitCount}, ""},
 		{"100%", Limit{100, LimitPercent}, ""},
-		{"101%", Limit{}, `invalid --max-removals "101%": a percentage is at most 100%`},
-		{"-1", Limit{}, `invalid --max-removals "-1": want a count such as 25 or a percentage such as 10%`},
-		{"ten", Limit{}, `invalid --max-removals "ten": want a count such as 25 or a percentage such as 10%`},
-		{"%", Limit{}, `invalid --max-removals "%": want a count such as 25 or a percentage such as 10%`},
+		{"101%", Limit{}, `invalid limit "101%": a percentage is at most 100%`},
+		{"-1", Limit{}, `invalid limit "-1": want a count such as 25 or a percentage such as 10%`},
+		{"ten", Limit{}, `invalid limit "ten": want a count such as 25 or a percentage such as 10%`},
+		{"%", Limit{}, `invalid limit "%": want a count such as 25 or a percentage such as 10%`},
 	}
 	for _, tt := range tests {
-		got, err := ParseMaxRemovals(tt.in)
+		got, err := ParseLimit(tt.in)
 		if gotErr := errString(err); got != tt.want || gotErr != tt.wantErr {
-			t.Errorf("ParseMaxRemovals(%q) = %+v, %q; want %+v, %q", tt.in, got, gotErr, tt.want, tt.wantErr)
+			t.Errorf("ParseLimit(%q) = %+v, %q; want %+v, %q", tt.in, got, gotErr, tt.want, tt.wantErr)
 		}
 	}
 	if got := (Limit{}).String(); got != "10%" {
