@@ -14,6 +14,7 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/batch"
 	"github.com/acs-bulk/acs-bulk/internal/exec"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/progress"
 	"github.com/acs-bulk/acs-bulk/internal/report"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
@@ -103,6 +104,12 @@ func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
 	for _, w := range job.Warnings {
 		c.global.say(c.io.Err, slog.LevelWarn, w)
 	}
+	c.warnUnresolved(job.Doc.Plan)
+	if job.Verb != batch.Apply && len(job.Doc.Plan.Operations) == 0 {
+		// Nothing to send: no run directory, and say so.
+		fmt.Fprintln(c.io.Out, nothingToDo(job))
+		return nil
+	}
 	// On a terminal, the per-group summary before the question (plan shows
 	// the whole listing), or before a refusal.
 	if c.io.InTTY && !c.flags.Yes || job.Doc.Plan.Guard() != nil && c.io.ErrTTY {
@@ -120,16 +127,47 @@ func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
 	return out.Err()
 }
 
+// nothingToDo says why a rerun or revert sends nothing.
+func nothingToDo(job *batch.Job) string {
+	done := ""
+	if n := len(job.Skipped); n > 0 {
+		done = fmt.Sprintf(" (%d already done in the live state)", n)
+	}
+	if job.Verb == batch.Revert {
+		return "Nothing to revert: nothing the run changed is left to undo" + done + "; no report written."
+	}
+	return "Nothing to rerun: no operation of the run is left to do" + done + "; no report written."
+}
+
+// warnUnresolved logs a warning per row --skip-unresolved skips (the first
+// 50, then a count): each also gets a record in the reports.
+func (c *runCmd) warnUnresolved(p *plan.Plan) {
+	rows := batch.UnresolvedRecords(p, time.Time{})
+	for i, r := range rows {
+		if i == maxShown {
+			c.global.say(c.io.Err, slog.LevelWarn, fmt.Sprintf("... and %d more unresolved rows (see failures.csv)", len(rows)-maxShown))
+			break
+		}
+		c.global.say(c.io.Err, slog.LevelWarn, fmt.Sprintf("%s:%d: %s (skipped: the row did not resolve)", r.File, r.Line, r.ErrorMessage))
+	}
+}
+
+// maxShown is how many problems a list on stderr shows before a count.
+const maxShown = 50
+
 // summaryLine is the last line a run prints on stdout, the report
 // directory last: "Applied: 12 added, 3 removed, 1 failed, 0 not
 // attempted. Report: DIR".
 func summaryLine(o *batch.Outcome) string {
-	skipped := ""
+	extra := ""
 	if n := o.Counts[report.Skipped]; n > 0 {
-		skipped = fmt.Sprintf(", %d skipped", n)
+		extra += fmt.Sprintf(", %d skipped", n)
+	}
+	if o.Unresolved > 0 {
+		extra += fmt.Sprintf(", %d unresolved", o.Unresolved)
 	}
 	return fmt.Sprintf("%s: %d added, %d removed, %d failed, %d not attempted%s. Report: %s",
-		pastTense(o.Verb), o.Added, o.Removed, o.Counts[report.Failed], o.Counts[report.NotAttempted], skipped, o.Dir)
+		pastTense(o.Verb), o.Added, o.Removed, o.Counts[report.Failed], o.Counts[report.NotAttempted], extra, o.Dir)
 }
 
 func pastTense(v batch.Verb) string {

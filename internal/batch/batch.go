@@ -176,6 +176,9 @@ type Outcome struct {
 	// NotReflected counts the succeeded operations --verify found not
 	// reflected in the live state.
 	NotReflected int
+	// Unresolved counts the rows --skip-unresolved skipped: each has a
+	// record of its own, with its file and line.
+	Unresolved int
 	// Stopped says why scheduling stopped early ("" when it did not).
 	Stopped string
 	Stats   seam.Stats
@@ -201,8 +204,15 @@ func (o *Outcome) Err() error {
 		if o.Stopped != "" {
 			reason = " (" + o.Stopped + ")"
 		}
-		return exitcode.With(exitcode.Partial, fmt.Errorf("%d operations failed and %d were not attempted%s: see %s; acs-bulk rerun --from %s retries them",
-			c[report.Failed], c[report.NotAttempted], reason, o.Dir.Failures(), dir))
+		also := ""
+		if o.Unresolved > 0 {
+			also = fmt.Sprintf("; %d unresolved row%s need the CSV fixed", o.Unresolved, plural(o.Unresolved))
+		}
+		return exitcode.With(exitcode.Partial, fmt.Errorf("%d operations failed and %d were not attempted%s: see %s; acs-bulk rerun --from %s retries them%s",
+			c[report.Failed], c[report.NotAttempted], reason, o.Dir.Failures(), dir, also))
+	case o.Unresolved > 0:
+		return exitcode.With(exitcode.Partial, fmt.Errorf("%d row%s of the CSV did not resolve and %s skipped (--skip-unresolved): fix %s in the CSV (see %s); a rerun cannot",
+			o.Unresolved, plural(o.Unresolved), wereWas(o.Unresolved), itThem(o.Unresolved), o.Dir.Failures()))
 	case o.NotReflected > 0:
 		return exitcode.With(exitcode.Partial, fmt.Errorf("verify: %d operations Seam acknowledged are not reflected in the live state (verified \"not_reflected\" in %s)", o.NotReflected, o.Dir.ReportCSV()))
 	}
@@ -258,6 +268,14 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 		return nil, err
 	}
 	defer jr.Close()
+	// The rows that did not resolve are recorded first, before anything is
+	// sent: they are in the journal even if the run dies.
+	unresolved := UnresolvedRecords(job.Doc.Plan, s.deps.Now().UTC())
+	for _, r := range unresolved {
+		if err := jr.Append(r); err != nil {
+			return nil, fmt.Errorf("%s stopped before sending anything: %w", job.Verb, err)
+		}
+	}
 
 	log, verb := s.deps.Logger, string(job.Verb)
 	log.Info(verb+" started", "run_id", runID, "endpoint", s.deps.Endpoint, "add", adds, "remove", removes, "skipped", len(job.Skipped), "report_dir", dir.Path())
@@ -280,6 +298,9 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	}
 	out := newOutcome(job.Verb, dir, runID, res, s.deps.Client.Stats())
 	out.runErr, out.interrupted = runErr, out.interrupted || ctx.Err() != nil
+	out.Records = append(out.Records, unresolved...)
+	out.Counts[report.Unresolved] = len(unresolved)
+	out.Unresolved = len(unresolved)
 	if err := s.writeReport(dir, runID, started, job, opts, out); err != nil {
 		return nil, err
 	}
@@ -341,6 +362,59 @@ func newOutcome(verb Verb, dir report.Dir, runID string, res *exec.Result, stats
 		}
 	}
 	return out
+}
+
+// UnresolvedRecords returns a record per row of p that did not resolve, in
+// row order: status unresolved, Seq 0 (no operation), the row's file, line
+// and values, and what is wrong in the error message.
+func UnresolvedRecords(p *plan.Plan, at time.Time) []report.Record {
+	var out []report.Record
+	index := map[[2]any]int{}
+	for _, e := range p.Unresolved {
+		k := [2]any{e.File, e.Line}
+		msg := e.Msg
+		if e.Column != "" {
+			msg = "column " + e.Column + ": " + msg
+		}
+		if e.Hint != "" {
+			msg += "; " + e.Hint
+		}
+		if i, ok := index[k]; ok {
+			out[i].ErrorMessage += "; " + msg
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, report.Record{
+			Operation: plan.Operation{
+				SystemID: e.SystemID, SystemName: e.SystemName, GroupID: e.GroupID, GroupName: e.GroupName,
+				AcsUserID: e.AcsUserID, UserIdentityID: e.UserIdentityID, Email: e.Email, FullName: e.FullName,
+				File: e.File, Line: e.Line, Reason: "the row did not resolve (--skip-unresolved)",
+			},
+			Status: report.Unresolved, ErrorType: report.ErrorTypeUnresolved, ErrorMessage: msg, FinishedAt: at,
+		})
+	}
+	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func wereWas(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+func itThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // writeReport writes report.json, report.csv and failures.csv.

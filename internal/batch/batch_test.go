@@ -88,7 +88,7 @@ var all = plan.Limit{Value: 100, Kind: plan.LimitPercent}
 func statuses(records []report.Record) string {
 	var b strings.Builder
 	for _, r := range records {
-		b.WriteByte(map[report.Status]byte{report.Succeeded: 's', report.Failed: 'F', report.NotAttempted: '-', report.Skipped: 'k'}[r.Status])
+		b.WriteByte(map[report.Status]byte{report.Succeeded: 's', report.Failed: 'F', report.NotAttempted: '-', report.Skipped: 'k', report.Unresolved: 'u'}[r.Status])
 	}
 	return b.String()
 }
@@ -505,5 +505,61 @@ func TestLoadRefusesWhatIsNotARun(t *testing.T) {
 	}
 	if _, err := Load(dir); exitcode.For(err) != exitcode.Usage || !strings.Contains(err.Error(), "is not the report directory of an apply run (no journal.jsonl)") {
 		t.Errorf("empty directory: %v", err)
+	}
+}
+
+// TestUnresolvedRowsAreRecordedAndExit3: rows skipped by --skip-unresolved
+// get records of their own (first in the journal, last in the report, in
+// failures.csv), the run exits 3 even though every operation succeeded, and
+// a rerun says it cannot fix them.
+func TestUnresolvedRowsAreRecordedAndExit3(t *testing.T) {
+	fx := newFixture(t)
+	job := fx.job(t, moveOps()[:2], plan.Options{SkipUnresolved: true})
+	job.Doc.Plan.Unresolved = []plan.RowError{
+		{File: "hr.csv", Line: 12, Column: "email", Msg: "no ACS user in Site s1 and no user identity has email ann@exmaple.com", Email: "ann@exmaple.com", GroupName: "Group g2"},
+		{File: "hr.csv", Line: 30, Column: "access_group", Msg: "unknown group 'Flor 2' in Site s1", Hint: "did you mean 'Floor 2'?", GroupName: "Flor 2", Email: "bo@example.com"},
+		{File: "hr.csv", Line: 30, Column: "email", Msg: "no ACS user in Site s1 and no user identity has email bo@example.com", GroupName: "Flor 2", Email: "bo@example.com"},
+	}
+	s := fx.start(t)
+	out, err := s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oerr := out.Err()
+	if exitcode.For(oerr) != exitcode.Partial || out.Unresolved != 2 ||
+		oerr.Error() != "2 rows of the CSV did not resolve and were skipped (--skip-unresolved): fix them in the CSV (see "+report.Dir(fx.runDir("run")).Failures()+"); a rerun cannot" {
+		t.Fatalf("outcome %v (%d unresolved)", oerr, out.Unresolved)
+	}
+	if got := statuses(out.Records); got != "ssuu" {
+		t.Errorf("statuses %q", got)
+	}
+	dir := report.Dir(fx.runDir("run"))
+	journal, err := report.ReadJournal(dir.Journal())
+	if err != nil || len(journal) != 4 || journal[0].Status != report.Unresolved || journal[1].Status != report.Unresolved {
+		t.Fatalf("journal %+v, %v: want the 2 unresolved rows first", journal, err)
+	}
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Records[3]
+	want := report.Record{Operation: plan.Operation{GroupName: "Flor 2", Email: "bo@example.com", File: "hr.csv", Line: 30, Reason: "the row did not resolve (--skip-unresolved)"},
+		Status: report.Unresolved, ErrorType: report.ErrorTypeUnresolved, FinishedAt: t0,
+		ErrorMessage: "column access_group: unknown group 'Flor 2' in Site s1; did you mean 'Floor 2'?; column email: no ACS user in Site s1 and no user identity has email bo@example.com"}
+	if diff := cmp.Diff(want, last); diff != "" || rep.Counts[report.Unresolved] != 2 {
+		t.Errorf("last record (-want +got):\n%s\ncounts %v", diff, rep.Counts)
+	}
+	failures, _ := os.ReadFile(dir.Failures())
+	if !strings.Contains(string(failures), "hr.csv,12,") || !strings.Contains(string(failures), "hr.csv,30,") {
+		t.Errorf("failures.csv lacks the unresolved rows:\n%s", failures)
+	}
+
+	rj, err := s.Rerun(context.Background(), dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rj.Doc.Plan.Operations) != 0 || len(rj.Warnings) != 1 ||
+		!strings.Contains(rj.Warnings[0], "2 rows of the run in "+dir.Path()+" did not resolve; a rerun cannot fix them: correct them in the CSV (hr.csv:12, hr.csv:30) and apply again") {
+		t.Errorf("rerun job: %d operations, warnings %q", len(rj.Doc.Plan.Operations), rj.Warnings)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/live"
@@ -24,6 +25,9 @@ type Past struct {
 	Outcome map[int]report.Record
 	// Crashed is true when report.json is missing.
 	Crashed bool
+	// Unresolved are the records of the rows that did not resolve: a rerun
+	// cannot fix them.
+	Unresolved []report.Record
 }
 
 // Load reads the run directory dir. A directory without a journal, or whose
@@ -59,6 +63,10 @@ func Load(dir report.Dir) (*Past, error) {
 	}
 	n := len(doc.Plan.Operations)
 	for _, r := range records {
+		if r.Status == report.Unresolved && r.Seq == 0 {
+			p.Unresolved = append(p.Unresolved, r)
+			continue
+		}
 		if r.Seq < 1 || r.Seq > n {
 			return nil, fmt.Errorf("%s: record %d does not match the %d operations of %s", dir, r.Seq, n, report.PlanName)
 		}
@@ -108,7 +116,7 @@ func (p *Past) Leftovers() []plan.Operation {
 	var out []plan.Operation
 	for i, op := range p.Doc.Plan.Operations {
 		r, ok := p.Outcome[i+1]
-		if !ok || r.Status == report.Failed || r.Status == report.NotAttempted {
+		if !ok || r.Status.Retried() {
 			out = append(out, op)
 		}
 	}
@@ -140,6 +148,18 @@ func (s *Session) Rerun(ctx context.Context, dir report.Dir, concurrency int) (*
 	job := &Job{Verb: Rerun, Doc: &doc, Skipped: done}
 	if past.Crashed {
 		job.Warnings = append(job.Warnings, fmt.Sprintf("%s has no %s (the run did not finish); its journal says which operations finished", dir, report.ReportJSONName))
+	}
+	if n := len(past.Unresolved); n > 0 {
+		where := make([]string, 0, 5)
+		for i, r := range past.Unresolved {
+			if i == 5 {
+				where = append(where, fmt.Sprintf("and %d more", n-5))
+				break
+			}
+			where = append(where, fmt.Sprintf("%s:%d", r.File, r.Line))
+		}
+		job.Warnings = append(job.Warnings, fmt.Sprintf("%d row%s of the run in %s did not resolve; a rerun cannot fix %s: correct %s in the CSV (%s) and apply again",
+			n, plural(n), dir, itThem(n), itThem(n), strings.Join(where, ", ")))
 	}
 	return job, nil
 }

@@ -19,6 +19,16 @@ type RowError struct {
 	// mean 'Floor 2'?"). A CLI may print them on separate lines.
 	Msg  string `json:"message"`
 	Hint string `json:"hint,omitempty"`
+	// The row's values as the CSV gives them, so that a report can name
+	// the row's person and group.
+	SystemID       string `json:"acs_system_id,omitempty"`
+	SystemName     string `json:"acs_system,omitempty"`
+	GroupID        string `json:"acs_access_group_id,omitempty"`
+	GroupName      string `json:"access_group,omitempty"`
+	AcsUserID      string `json:"acs_user_id,omitempty"`
+	UserIdentityID string `json:"user_identity_id,omitempty"`
+	Email          string `json:"email,omitempty"`
+	FullName       string `json:"full_name,omitempty"`
 }
 
 // Error renders the error as "FILE:LINE: column COLUMN: MSG; HINT", leaving

@@ -36,7 +36,9 @@ type resolver struct {
 }
 
 func (rv *resolver) rowErr(r *desired.Row, col, hint, format string, args ...any) *RowError {
-	return &RowError{File: r.File, Line: r.Line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	return &RowError{File: r.File, Line: r.Line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint,
+		SystemID: r.SystemID, SystemName: r.SystemName, GroupID: r.GroupID, GroupName: r.GroupName,
+		AcsUserID: r.AcsUserID, UserIdentityID: r.UserIdentityID, Email: r.Email, FullName: r.FullName}
 }
 
 // resolve resolves row i; on failure it returns the failure instead.

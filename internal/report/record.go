@@ -26,7 +26,14 @@ const (
 	// NotAttempted: never started (the run stopped first: interrupted,
 	// --max-errors, or an authentication failure).
 	NotAttempted Status = "not_attempted"
+	// Unresolved: a row of the CSV that did not resolve, skipped by
+	// --skip-unresolved. It is no operation (its Seq is 0) and a rerun
+	// cannot fix it: the CSV must change.
+	Unresolved Status = "unresolved"
 )
+
+// ErrorTypeUnresolved is the error type of an unresolved row's record.
+const ErrorTypeUnresolved = "unresolved"
 
 // Record is the outcome of one operation, as written to the journal and the
 // reports: the operation itself (its fields are inlined in the JSON), then
@@ -35,7 +42,8 @@ const (
 type Record struct {
 	// Seq is the operation's position in the run's plan.json (from 1); with
 	// the plan it identifies the operation across journal, report and rerun.
-	// The executor numbers the records; nothing else does.
+	// The executor numbers the records; nothing else does. An unresolved
+	// row is no operation: its Seq is 0.
 	Seq int `json:"seq"`
 	plan.Operation
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
@@ -19,8 +21,10 @@ import (
 )
 
 // FormatVersion is the version of the report.json document that [Write]
-// produces; [Load] refuses a newer one.
-const FormatVersion = 1
+// produces; [Load] reads it and every earlier one, and refuses a newer one.
+// Version 2 added the unresolved status, records with Seq 0, the refusal,
+// and the reason and queued_ms columns of the CSV files.
+const FormatVersion = 2
 
 // Run is the report.json document: what a run was asked to do, how it
 // ended, and the outcome of every planned operation.
@@ -62,7 +66,7 @@ var csvColumns = []string{
 	"acs_user_id", "user_identity_id", "email", "full_name",
 	"file", "line", "via",
 	"attempts", "http_status", "error_type", "error_message", "request_id",
-	"duration_ms", "finished_at",
+	"duration_ms", "finished_at", "reason",
 }
 
 // CSVHeader returns the header row of report.csv and failures.csv, which is
@@ -70,7 +74,9 @@ var csvColumns = []string{
 // system_name, acs_access_group_id, group_name, acs_user_id,
 // user_identity_id, email, full_name, file, line, via, attempts,
 // http_status, error_type, error_message, request_id, duration_ms,
-// finished_at. Zero line and http_status are written as empty cells, a zero
+// finished_at, reason (why the operation was planned: "line 4: not a
+// member", "member, not in the CSV"). Columns are only ever appended, so
+// that a script reading them by position keeps working. Zero line and http_status are written as empty cells, a zero
 // finished_at too; times are RFC 3339 in UTC.
 func CSVHeader() []string { return slices.Clone(csvColumns) }
 
@@ -95,12 +101,15 @@ func Write(d Dir, run *Run) error {
 	if doc.Records == nil {
 		doc.Records = []Record{}
 	}
-	slices.SortStableFunc(doc.Records, func(a, b Record) int { return a.Seq - b.Seq })
+	slices.SortStableFunc(doc.Records, compareRecords)
 	for i, r := range doc.Records {
 		if !r.Status.Valid() {
 			return fmt.Errorf("write report in %s: operation %d: invalid status %q", dir, r.Seq, r.Status)
 		}
-		if i > 0 && doc.Records[i-1].Seq == r.Seq {
+		if (r.Seq == 0) != (r.Status == Unresolved) {
+			return fmt.Errorf("write report in %s: record %d: only an unresolved row has no operation number", dir, r.Seq)
+		}
+		if i > 0 && r.Seq > 0 && doc.Records[i-1].Seq == r.Seq {
 			return fmt.Errorf("write report in %s: operation %d has two records", dir, r.Seq)
 		}
 	}
@@ -116,7 +125,7 @@ func Write(d Dir, run *Run) error {
 		return fmt.Errorf("write report in %s: %w", dir, err)
 	}
 	failures, err := encodeCSV(slices.DeleteFunc(slices.Clone(doc.Records), func(r Record) bool {
-		return r.Status != Failed && r.Status != NotAttempted
+		return !r.Status.InFailures()
 	}))
 	if err != nil {
 		return fmt.Errorf("write report in %s: %w", dir, err)
@@ -154,12 +163,12 @@ func encodeCSV(records []Record) ([]byte, error) {
 	row := make([]string, len(csvColumns))
 	for _, r := range records {
 		row = append(row[:0],
-			strconv.Itoa(r.Seq), string(r.Action), string(r.Status), r.Verified,
+			intOrEmpty(r.Seq), string(r.Action), string(r.Status), r.Verified,
 			r.SystemID, r.SystemName, r.GroupID, r.GroupName,
 			r.AcsUserID, r.UserIdentityID, r.Email, r.FullName,
 			r.File, intOrEmpty(r.Line), r.Via,
 			strconv.Itoa(r.Attempts), intOrEmpty(r.HTTPStatus), r.ErrorType, r.ErrorMessage, r.RequestID,
-			strconv.FormatInt(r.DurationMS, 10), timeOrEmpty(r.FinishedAt),
+			strconv.FormatInt(r.DurationMS, 10), timeOrEmpty(r.FinishedAt), r.Reason,
 		)
 		for i, c := range row {
 			row[i] = escapeCell(c)
@@ -173,6 +182,20 @@ func encodeCSV(records []Record) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// compareRecords orders records by Seq, the unresolved rows (Seq 0) last,
+// by file and line.
+func compareRecords(a, b Record) int {
+	switch {
+	case a.Seq == 0 && b.Seq == 0:
+		return cmp.Or(strings.Compare(a.File, b.File), a.Line-b.Line)
+	case a.Seq == 0:
+		return 1
+	case b.Seq == 0:
+		return -1
+	}
+	return a.Seq - b.Seq
 }
 
 // escapeCell neutralizes a value that a spreadsheet would evaluate as a

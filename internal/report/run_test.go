@@ -23,31 +23,37 @@ var finished = time.Date(2026, 11, 22, 19, 31, 5, 250_000_000, time.UTC)
 // they are deliberately out of Seq order.
 var csvRecords = []Record{
 	{
+		Operation: plan.Operation{File: "people.csv", Line: 9, GroupName: "Flor 2", Email: "new.hire@example.com"}, Status: Unresolved, ErrorType: ErrorTypeUnresolved,
+		ErrorMessage: "column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?",
+	},
+	{
 		Seq: 3, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp2", GroupName: "@x", UserIdentityID: "uid3", Email: "+1555", FullName: "\tTabby", File: "people.csv", Line: 4, Via: "user_identity_id"}, Status: NotAttempted, ErrorType: "interrupted", ErrorMessage: "the run was interrupted",
 	},
 	{
-		Seq: 1, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "=SUM(A1)", AcsUserID: "u1", Email: "ann@example.com", FullName: "-x", File: "people.csv", Line: 2, Via: "acs_user_id"}, Status: Succeeded, Verified: VerifyConfirmed, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
+		Seq: 1, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "=SUM(A1)", AcsUserID: "u1", Email: "ann@example.com", FullName: "-x", File: "people.csv", Line: 2, Via: "acs_user_id", Reason: "line 2: not a member"}, Status: Succeeded, Verified: VerifyConfirmed, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: finished,
 	},
 	{
 		Seq: 4, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u4", FullName: "Bo", Via: "acs_user_id"}, Status: Skipped, ErrorMessage: "already absent",
 	},
 	{
-		Seq: 2, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id"}, Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease", RequestID: "req_2", DurationMS: 3000, FinishedAt: finished,
+		Seq: 2, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id", Reason: "member, not in the CSV (sync)"}, Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease", RequestID: "req_2", DurationMS: 3000, FinishedAt: finished,
 	},
 }
 
-const wantReportCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
-1,add,succeeded,confirmed,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z
+const wantReportCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason
+1,add,succeeded,confirmed,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z,line 2: not a member
 2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
-please",req_2,3000,2026-11-22T19:31:05.25Z
-3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
-4,remove,skipped,,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,
+please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)"
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,
+4,remove,skipped,,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,,
+,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,
 `
 
-const wantFailuresCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at
+const wantFailuresCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason
 2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
-please",req_2,3000,2026-11-22T19:31:05.25Z
-3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,
+please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)"
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,
+,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,
 `
 
 func testRun() *Run {
@@ -130,8 +136,8 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 	want := testRun()
 	want.Version = FormatVersion
 	want.Command = []string{"acs-bulk", "apply", "--file", "people.csv", "--api-key", "REDACTED", "--token=REDACTED"}
-	want.Counts = map[Status]int{Succeeded: 1, Failed: 1, Skipped: 1, NotAttempted: 1}
-	slices.SortFunc(want.Records, func(a, b Record) int { return a.Seq - b.Seq })
+	want.Counts = map[Status]int{Succeeded: 1, Failed: 1, Skipped: 1, NotAttempted: 1, Unresolved: 1}
+	slices.SortFunc(want.Records, compareRecords)
 	// Options are compared as JSON values: Write indents report.json.
 	sameJSON := cmp.Comparer(func(a, b json.RawMessage) bool {
 		var va, vb any
@@ -151,7 +157,7 @@ func TestWriteEmptyRunListsEveryStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, ReportJSONName))), &doc); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"succeeded": 0.0, "failed": 0.0, "skipped": 0.0, "not_attempted": 0.0}
+	want := map[string]any{"succeeded": 0.0, "failed": 0.0, "skipped": 0.0, "not_attempted": 0.0, "unresolved": 0.0}
 	if diff := cmp.Diff(want, doc["counts"]); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
@@ -262,7 +268,7 @@ func TestEscapeCell(t *testing.T) {
 
 func TestCountListsEveryStatus(t *testing.T) {
 	got := Count([]Record{{Status: Failed}, {Status: Failed}, {Status: Succeeded}})
-	want := map[Status]int{Succeeded: 1, Failed: 2, Skipped: 0, NotAttempted: 0}
+	want := map[Status]int{Succeeded: 1, Failed: 2, Skipped: 0, NotAttempted: 0, Unresolved: 0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -277,5 +283,41 @@ func TestRunIDAndDirName(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
 	if got, want := RunDirName(time.Date(2026, 11, 22, 20, 30, 0, 999, paris), "1a2b3c4d"), "20261122T193000Z-1a2b3c4d"; got != want {
 		t.Errorf("RunDirName = %q, want %q", got, want)
+	}
+}
+
+// TestLoadReadsTheFirstFormat: a report.json written by the first version
+// (format 1: no unresolved status, no reason) still loads, for rerun,
+// revert and verify.
+func TestLoadReadsTheFirstFormat(t *testing.T) {
+	dir := t.TempDir()
+	v1 := `{"version":1,"run_id":"1a2b3c4d","command":["acs-bulk","apply"],"endpoint":"https://connect.getseam.com",
+"started_at":"2026-11-22T19:30:00Z","finished_at":"2026-11-22T19:31:05Z","counts":{"succeeded":1,"failed":0,"skipped":0,"not_attempted":0},
+"stopped":"","lowest_rate":10,"throttled":0,
+"records":[{"seq":1,"action":"add","acs_system_id":"sys1","system_name":"Harbor Tower","acs_access_group_id":"grp1","group_name":"Lobby",
+"acs_user_id":"u1","email":"ann@example.com","file":"people.csv","line":2,"via":"acs_user_id","status":"succeeded","attempts":1,
+"http_status":200,"request_id":"req_1","duration_ms":120,"finished_at":"2026-11-22T19:31:05Z"}]}`
+	if err := os.WriteFile(filepath.Join(dir, ReportJSONName), []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Record{Seq: 1, Operation: plan.Operation{Action: plan.ActionAdd, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby",
+		AcsUserID: "u1", Email: "ann@example.com", File: "people.csv", Line: 2, Via: "acs_user_id"},
+		Status: Succeeded, Attempts: 1, HTTPStatus: 200, RequestID: "req_1", DurationMS: 120, FinishedAt: time.Date(2026, 11, 22, 19, 31, 5, 0, time.UTC)}
+	if got.Version != 1 || len(got.Records) != 1 {
+		t.Fatalf("loaded %+v", got)
+	}
+	if diff := cmp.Diff(want, got.Records[0]); diff != "" {
+		t.Errorf("record (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteRefusesAnOperationWithoutNumber(t *testing.T) {
+	err := Write(Dir(t.TempDir()), &Run{Records: []Record{{Status: Succeeded}}})
+	if err == nil || !strings.Contains(err.Error(), "only an unresolved row has no operation number") {
+		t.Errorf("Write = %v", err)
 	}
 }

@@ -2,13 +2,13 @@ package report
 
 // Statuses returns every status, in the order reports list them.
 func Statuses() []Status {
-	return []Status{Succeeded, Failed, Skipped, NotAttempted}
+	return []Status{Succeeded, Failed, Skipped, NotAttempted, Unresolved}
 }
 
-// Valid reports whether s is one of the four statuses.
+// Valid reports whether s is one of the statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case Succeeded, Failed, Skipped, NotAttempted:
+	case Succeeded, Failed, Skipped, NotAttempted, Unresolved:
 		return true
 	}
 	return false
@@ -17,7 +17,7 @@ func (s Status) Valid() bool {
 // Count returns the number of records of each status. Every status is
 // present in the map, with zero when no record has it.
 func Count(records []Record) map[Status]int {
-	counts := make(map[Status]int, 4)
+	counts := make(map[Status]int, 5)
 	for _, s := range Statuses() {
 		counts[s] = 0
 	}
@@ -26,3 +26,10 @@ func Count(records []Record) map[Status]int {
 	}
 	return counts
 }
+
+// Retried reports whether a rerun retries a record of this status: failed
+// or not attempted. Unresolved rows need the CSV fixed, not a rerun.
+func (s Status) Retried() bool { return s == Failed || s == NotAttempted }
+
+// InFailures reports whether failures.csv lists a record of this status.
+func (s Status) InFailures() bool { return s.Retried() || s == Unresolved }
