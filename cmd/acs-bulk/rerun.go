@@ -55,7 +55,7 @@ func rerunRun(ctx context.Context, o *rerunOptions) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	if _, err := batch.Load(report.Dir(o.From)); err != nil {
+	if done, err := c.loadPast(batch.Rerun, o.From); done || err != nil {
 		return err // before the lock and the client: a wrong directory is a usage error
 	}
 	if err := c.start(); err != nil {
@@ -120,7 +120,7 @@ func revertRun(ctx context.Context, o *revertOptions) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	if _, err := batch.Load(report.Dir(o.From)); err != nil {
+	if done, err := c.loadPast(batch.Revert, o.From); done || err != nil {
 		return err
 	}
 	if err := c.start(); err != nil {

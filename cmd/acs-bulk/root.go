@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/acs-bulk/acs-bulk/internal/batch"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/redact"
@@ -186,6 +187,10 @@ func errorText(err error) string {
 	var b strings.Builder
 	for _, gd := range ge.Guards {
 		b.WriteString(guardText(gd) + "\n")
+	}
+	var re *batch.RefusedError
+	if errors.As(err, &re) {
+		b.WriteString("the refused plan and why are in " + re.Dir.Path() + "\n")
 	}
 	b.WriteString("nothing was changed")
 	return b.String()

@@ -67,7 +67,7 @@ func (c *runCmd) start() error {
 	deps := batch.Deps{
 		Client: client, Endpoint: client.Endpoint(),
 		Workspace: workspaceIdentity(c.io.Getenv), LockDir: lockDir(c.io),
-		Command: c.global.Args, Now: c.now, Confirm: c.confirm, Logger: log,
+		Command: c.global.Args, Now: c.now, Confirm: c.confirm, Logger: log, GuardText: guardText,
 	}
 	if !c.global.Quiet {
 		deps.Progress = func(total int) progress.Reporter { return progress.New(c.io.Err, c.io.ErrTTY, total, log) }
@@ -125,6 +125,19 @@ func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
 	}
 	fmt.Fprintln(c.io.Out, summaryLine(out))
 	return out.Err()
+}
+
+// loadPast checks that from is a run a rerun or revert can start from,
+// before the client and the lock. A run whose plan was refused sent
+// nothing: there is nothing to do, which it says (done is true).
+func (c *runCmd) loadPast(verb batch.Verb, from string) (done bool, err error) {
+	_, err = batch.Load(report.Dir(from))
+	var rr *batch.RefusedRunError
+	if errors.As(err, &rr) {
+		fmt.Fprintf(c.io.Out, "Nothing to %s: %v.\n", verb, err)
+		return true, nil
+	}
+	return false, err
 }
 
 // nothingToDo says why a rerun or revert sends nothing.

@@ -79,6 +79,9 @@ type Deps struct {
 	// Progress builds the display of a run of total operations; nil shows
 	// nothing.
 	Progress func(total int) progress.Reporter
+	// GuardText renders a tripped guard with the flag that overrides it,
+	// for the report of a refused plan; nil uses the guard's message.
+	GuardText func(plan.Guard) string
 }
 
 // Question is what Deps.Confirm is asked.
@@ -230,7 +233,7 @@ func (o *Outcome) Err() error {
 // nil and the outcome's Err says how the run ended.
 func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome, error) {
 	if ge := job.Doc.Plan.Guard(); ge != nil {
-		return nil, ge
+		return nil, s.refuse(job, ge, opts)
 	}
 	adds, removes := 0, 0
 	for _, op := range job.Doc.Plan.Operations {
@@ -247,10 +250,7 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	}
 	started := s.deps.Now().UTC()
 	runID := report.NewRunID()
-	dir := report.Dir(opts.ReportDir)
-	if dir == "" {
-		dir = report.Dir(filepath.Join("acs-bulk-runs", report.RunDirName(started, runID)))
-	}
+	dir := s.runDir(opts, started, runID)
 	release, err := s.claim(dir)
 	if err != nil {
 		return nil, err
@@ -301,7 +301,7 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	out.Records = append(out.Records, unresolved...)
 	out.Counts[report.Unresolved] = len(unresolved)
 	out.Unresolved = len(unresolved)
-	if err := s.writeReport(dir, runID, started, job, opts, out); err != nil {
+	if err := s.writeReport(dir, runID, started, job, opts, out, nil); err != nil {
 		return nil, err
 	}
 	c := out.Counts
@@ -309,6 +309,79 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 		"not_attempted", c[report.NotAttempted], "skipped", c[report.Skipped], "throttled", out.Stats.Throttled,
 		"lowest_rate", math.Round(out.Stats.LowestRate*10)/10, "stopped", res.Stopped)
 	return out, nil
+}
+
+// RefusedError is a plan its guards refused: nothing was sent, and the run
+// directory holds the plan (refused-plan.json) and a report naming the
+// guards. It exits with the guard status.
+type RefusedError struct {
+	Guards *plan.GuardError
+	Dir    report.Dir
+}
+
+func (e *RefusedError) Error() string { return e.Guards.Error() }
+
+// Unwrap returns the guards, for errors.As.
+func (e *RefusedError) Unwrap() error { return e.Guards }
+
+// ExitCode is the guard status.
+func (e *RefusedError) ExitCode() int { return exitcode.Guard }
+
+// refuse records a refused plan in its run directory, logs the groups that
+// would have lost members, and returns the refusal. When the directory
+// cannot be written, the guard error is returned all the same, with the
+// failure logged: a refusal never depends on the disk.
+func (s *Session) refuse(job *Job, ge *plan.GuardError, opts Options) error {
+	p := job.Doc.Plan
+	for _, g := range p.Groups {
+		if g.Remove > 0 {
+			s.deps.Logger.Warn("refused: the group would lose members", "group", g.GroupName, "system", g.SystemName,
+				"acs_access_group_id", g.GroupID, "remove", g.Remove, "of", g.Current)
+		}
+	}
+	started := s.deps.Now().UTC()
+	runID := report.NewRunID()
+	dir := s.runDir(opts, started, runID)
+	release, err := s.claim(dir)
+	if err == nil {
+		defer release()
+		err = s.writeRefusal(dir, runID, started, job, ge, opts)
+	}
+	if err != nil {
+		s.deps.Logger.Error("could not record the refused plan", "report_dir", dir.Path(), "error", err.Error())
+		return ge
+	}
+	return &RefusedError{Guards: ge, Dir: dir}
+}
+
+// writeRefusal writes refused-plan.json and the report of a refusal.
+func (s *Session) writeRefusal(dir report.Dir, runID string, started time.Time, job *Job, ge *plan.GuardError, opts Options) error {
+	b, err := job.Doc.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(dir.RefusedPlan(), b, 0o600); err != nil {
+		return err
+	}
+	ref := &report.Refusal{Guards: ge.Guards}
+	for _, g := range ge.Guards {
+		msg := g.Message
+		if s.deps.GuardText != nil {
+			msg = s.deps.GuardText(g)
+		}
+		ref.Messages = append(ref.Messages, msg)
+	}
+	out := &Outcome{Verb: job.Verb, Dir: dir, RunID: runID, Counts: report.Count(nil), Stopped: "refused by its guards"}
+	return s.writeReport(dir, runID, started, job, opts, out, ref)
+}
+
+// runDir is the run's directory: --report-dir, or a new one under
+// acs-bulk-runs.
+func (s *Session) runDir(opts Options, started time.Time, runID string) report.Dir {
+	if opts.ReportDir != "" {
+		return report.Dir(opts.ReportDir)
+	}
+	return report.Dir(filepath.Join("acs-bulk-runs", report.RunDirName(started, runID)))
 }
 
 // claim creates the run directory and takes its lock, refusing a directory
@@ -418,7 +491,7 @@ func itThem(n int) string {
 }
 
 // writeReport writes report.json, report.csv and failures.csv.
-func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, job *Job, opts Options, out *Outcome) error {
+func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, job *Job, opts Options, out *Outcome, refused *report.Refusal) error {
 	settings := map[string]any{"plan": job.Doc.Options, "concurrency": opts.Concurrency, "max_errors": opts.MaxErrors, "verify": opts.Verify}
 	for k, v := range opts.Settings {
 		settings[k] = v
@@ -440,6 +513,7 @@ func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, j
 		LowestRate: out.Stats.LowestRate,
 		Throttled:  int(out.Stats.Throttled),
 		Records:    out.Records,
+		Refused:    refused,
 	})
 }
 

@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,20 +169,55 @@ func TestNothingToSendIsNotAsked(t *testing.T) {
 	}
 }
 
-func TestGuardRefusedChangesNothing(t *testing.T) {
+// TestGuardRefusedChangesNothingAndSaysWhy: a refused plan sends nothing;
+// its run directory keeps the plan as refused-plan.json (never plan.json,
+// so that nothing takes it for a plan to execute) and a report naming each
+// guard, its figures and the flag; the log names the groups that would
+// lose members.
+func TestGuardRefusedChangesNothingAndSaysWhy(t *testing.T) {
 	fx := newFixture(t)
+	var logs strings.Builder
+	fx.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	fx.deps.GuardText = func(g plan.Guard) string { return g.Message + "; raise --max-removals to apply" }
 	s := fx.start(t)
 	// Two removals of four members is more than the default 10%.
 	_, err := s.Execute(context.Background(), fx.job(t, moveOps(), plan.Options{}), Options{ReportDir: fx.runDir("run")})
 	var ge *plan.GuardError
-	if !errors.As(err, &ge) || exitcode.For(err) != exitcode.Guard || ge.Guards[0].Kind != plan.GuardMaxRemovals {
+	var re *RefusedError
+	if !errors.As(err, &ge) || !errors.As(err, &re) || exitcode.For(err) != exitcode.Guard || ge.Guards[0].Kind != plan.GuardMaxRemovals {
 		t.Fatalf("error %v, want the max-removals guard", err)
 	}
 	if n := len(fx.fake.Sent()); n != 0 {
 		t.Errorf("%d calls sent", n)
 	}
-	if _, err := os.Stat(fx.runDir("run")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the run directory was created: %v", err)
+	dir := report.Dir(fx.runDir("run"))
+	if re.Dir != dir {
+		t.Errorf("refusal in %s, want %s", re.Dir, dir)
+	}
+	for _, p := range []string{dir.Plan(), dir.Journal()} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists after a refusal: %v", p, err)
+		}
+	}
+	doc, err := LoadPlan(dir.RefusedPlan())
+	if err != nil || len(doc.Plan.Operations) != 4 || len(doc.Plan.Guards) != 1 {
+		t.Fatalf("refused-plan.json: %v", err)
+	}
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &report.Refusal{Guards: ge.Guards, Messages: []string{"refusing to remove 2 memberships: more than the limit of 10% of 4 in-scope memberships (0); raise --max-removals to apply"}}
+	if diff := cmp.Diff(want, rep.Refused); diff != "" || len(rep.Records) != 0 {
+		t.Errorf("report's refusal (-want +got):\n%s\nrecords %d", diff, len(rep.Records))
+	}
+	if !strings.Contains(logs.String(), `msg="refused: the group would lose members" group="Group g1" system="Site s1" acs_access_group_id=g1 remove=2 of=4`) {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	// Nothing to rerun or revert from there.
+	var rr *RefusedRunError
+	if _, err := Load(dir); !errors.As(err, &rr) {
+		t.Errorf("Load of a refused run: %v", err)
 	}
 }
 
@@ -428,7 +464,7 @@ func TestRevertUndoesTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("undo")})
+	out, err := s.Execute(context.Background(), job, Options{ReportDir: fx.runDir("undo2")})
 	if err != nil || out.Err() != nil {
 		t.Fatalf("revert: %v, %v", err, out.Err())
 	}

@@ -34,6 +34,9 @@ type Past struct {
 // plan was refused, is not a run (a usage error); records that do not match
 // plan.json's operations are an error.
 func Load(dir report.Dir) (*Past, error) {
+	if _, err := os.Stat(dir.RefusedPlan()); err == nil {
+		return nil, &RefusedRunError{Dir: dir}
+	}
 	// A run's directory always has its journal: apply opens it before the
 	// first request. A folder with only a saved plan is not a run.
 	if _, err := os.Stat(dir.Journal()); err != nil {
@@ -78,6 +81,14 @@ func Load(dir report.Dir) (*Past, error) {
 		p.Outcome[r.Seq] = r
 	}
 	return p, nil
+}
+
+// RefusedRunError is the directory of a run whose plan its guards refused:
+// nothing was sent then, so there is nothing to rerun or revert.
+type RefusedRunError struct{ Dir report.Dir }
+
+func (e *RefusedRunError) Error() string {
+	return fmt.Sprintf("%s holds a plan its guards refused (%s): nothing was sent then; see %s", e.Dir, report.RefusedPlanName, e.Dir.ReportJSON())
 }
 
 // LoadPlan reads a saved plan document (plan --out, or a run's plan.json).

@@ -5,6 +5,7 @@ import "path/filepath"
 // The files of a run directory.
 const (
 	PlanName        = "plan.json"
+	RefusedPlanName = "refused-plan.json"
 	JournalName     = "journal.jsonl"
 	ReportJSONName  = "report.json"
 	ReportCSVName   = "report.csv"
@@ -23,6 +24,10 @@ func (d Dir) Path() string { return string(d) }
 // before the first request.
 func (d Dir) Plan() string { return d.file(PlanName) }
 
+// RefusedPlan is refused-plan.json: the plan a guard refused, named so that
+// nothing takes it for a plan to execute.
+func (d Dir) RefusedPlan() string { return d.file(RefusedPlanName) }
+
 // Journal is journal.jsonl: one record per finished operation.
 func (d Dir) Journal() string { return d.file(JournalName) }
 
@@ -39,6 +44,8 @@ func (d Dir) Failures() string { return d.file(FailuresCSVName) }
 func (d Dir) Lock() string { return d.file(LockName) }
 
 // RunFiles are the files whose presence means a run used the directory.
-func (d Dir) RunFiles() []string { return []string{d.ReportJSON(), d.Journal(), d.Plan()} }
+func (d Dir) RunFiles() []string {
+	return []string{d.ReportJSON(), d.Journal(), d.Plan(), d.RefusedPlan()}
+}
 
 func (d Dir) file(name string) string { return filepath.Join(string(d), name) }

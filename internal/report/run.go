@@ -57,6 +57,16 @@ type Run struct {
 	// Records holds one record per planned operation; [Write] sorts them
 	// by Seq.
 	Records []Record `json:"records"`
+	// Refused, when set, says the plan was refused by its guards and
+	// nothing was sent: the plan is in refused-plan.json.
+	Refused *Refusal `json:"refused,omitempty"`
+}
+
+// Refusal is why a run refused its plan: the guards that tripped, with
+// their figures, and a message for each naming the flag that overrides it.
+type Refusal struct {
+	Guards   []plan.Guard `json:"guards"`
+	Messages []string     `json:"messages"`
 }
 
 // csvColumns is the fixed column order of report.csv and failures.csv.
