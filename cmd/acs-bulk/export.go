@@ -90,10 +90,9 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 		return err
 	}
 	if o.Out == "" {
-		_, err = o.io.Out.Write(data)
-		return err
+		o.Out = atomicfile.Stdout
 	}
-	return atomicfile.WriteFile(o.Out, data, 0o600)
+	return atomicfile.Output(o.Out, data, 0o600, o.io.Out)
 }
 
 // exportCSV renders the memberships of the snapshot, sorted by system name,

@@ -211,7 +211,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.WriteFile(o.Out, b, 0o600); err != nil {
+		if err := atomicfile.Output(o.Out, b, 0o600, o.io.Out); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
 )
@@ -122,7 +123,11 @@ func sandboxRun(ctx context.Context, o *sandboxOptions) error {
 		return fmt.Errorf("sandbox: shut down: %w", err)
 	}
 	if o.Save != "" {
-		if err := srv.State().Save(o.Save); err != nil {
+		data, err := srv.State().Marshal()
+		if err == nil {
+			err = atomicfile.Output(o.Save, data, 0o600, o.io.Out)
+		}
+		if err != nil {
 			return fmt.Errorf("sandbox: save state: %w", err)
 		}
 		log.Info("sandbox state saved", "file", o.Save)

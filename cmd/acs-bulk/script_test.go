@@ -77,6 +77,8 @@ func scriptClient(ts *testscript.TestScript) *seam.Client {
 //	sandbox-save FILE              save the sandbox's state
 //	sandbox-lift                   lift every fault (a later rerun succeeds)
 //	perm MODE FILE...              check the files' permission bits (e.g. 0600)
+//	filetype KIND FILE             check what FILE is, not following a link:
+//	                               file, symlink, fifo, dir or device
 //	status N CMD ARGS...           run CMD and check that it exits with N
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -176,6 +178,27 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				if got := uint64(fi.Mode().Perm()); got != want {
 					ts.Fatalf("%s has mode %#o, want %#o", f, got, want)
 				}
+			}
+		},
+		"filetype": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: filetype KIND FILE")
+			}
+			fi, err := os.Lstat(ts.MkAbs(args[1]))
+			ts.Check(err)
+			kind := "file"
+			switch m := fi.Mode(); {
+			case m&os.ModeSymlink != 0:
+				kind = "symlink"
+			case m&os.ModeNamedPipe != 0:
+				kind = "fifo"
+			case m.IsDir():
+				kind = "dir"
+			case m&os.ModeDevice != 0:
+				kind = "device"
+			}
+			if (kind == args[0]) == neg {
+				ts.Fatalf("%s is a %s", args[1], kind)
 			}
 		},
 		"status": func(ts *testscript.TestScript, neg bool, args []string) {

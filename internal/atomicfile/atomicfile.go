@@ -1,6 +1,8 @@
 // Package atomicfile writes files so that a reader (or a crash) never sees a
 // half-written one: the bytes go to a temporary file in the same directory,
-// which is synced and then renamed over the target.
+// which is synced and then renamed over the target. [Output] is the one way
+// acs-bulk writes to a path a person gave: it never replaces what the path
+// names (a device, a fifo, a symbolic link).
 package atomicfile
 
 import (
