@@ -66,7 +66,8 @@ not_attempted.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.changed = cmd.Flags().Changed
-			return applyRun(cmd.Context(), o)
+			c := newRunCmd(o.io, o.global, &o.api, &o.run, o.now)
+			return c.finish(batch.Apply, applyRun(cmd.Context(), o, c))
 		},
 	}
 	o.plan.register(cmd.Flags())
@@ -77,7 +78,7 @@ not_attempted.
 	return cmd
 }
 
-func applyRun(ctx context.Context, o *applyOptions) error {
+func applyRun(ctx context.Context, o *applyOptions, c *runCmd) error {
 	if o.PlanFile == "" && o.plan.File == "" {
 		return exitcode.Usagef("apply needs --file FILE or --plan PLAN.json")
 	}
@@ -86,7 +87,6 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 			return exitcode.Usagef("--%s cannot be used with --plan: a saved plan keeps the options it was made with; plan again with --%s", name, name)
 		}
 	}
-	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
 	if err := c.check(); err != nil {
 		return err
 	}

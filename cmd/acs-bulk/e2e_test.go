@@ -302,12 +302,17 @@ func TestInterruptThenRerun(t *testing.T) {
 	const users, groups = 120, 4
 	e := newE2E(t, moveSite(users, groups), sandbox.Faults{})
 	csv := moveCSV(t, users, groups)
-	cmd, out, errb := e.startApply(t, csv)
+	cmd, out, errb := e.startApply(t, csv, "--metrics-file", "acs.prom")
 	proc := cmd.Process
 	signalledAt := e.at(50, func() { proc.Signal(syscall.SIGINT) })
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d, want 130\n%s\n%s", code, out, errb)
+	}
+	if prom, err := os.ReadFile(filepath.Join(e.dir, "acs.prom")); err != nil ||
+		!strings.Contains(string(prom), "\nacs_bulk_last_run_exit_code{command=\"apply\"} 130\n") ||
+		!strings.Contains(string(prom), "status=\"not_attempted\"}") {
+		t.Errorf("metrics after the interrupt (%v):\n%s", err, prom)
 	}
 	run := checkRecords(t, filepath.Join(e.dir, "run"), 2*users)
 	counts := report.Count(run.Records)

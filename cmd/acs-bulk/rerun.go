@@ -40,7 +40,8 @@ does not check the removal guards again.
 		Example: `  acs-bulk rerun --from acs-bulk-runs/20261122T020000Z-1a2b3c4d --yes`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return rerunRun(cmd.Context(), o)
+			c := newRunCmd(o.io, o.global, &o.api, &o.run, o.now)
+			return c.finish(batch.Rerun, rerunRun(cmd.Context(), o, c))
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "report directory of the earlier run (required)")
@@ -50,8 +51,7 @@ does not check the removal guards again.
 	return cmd
 }
 
-func rerunRun(ctx context.Context, o *rerunOptions) error {
-	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
+func rerunRun(ctx context.Context, o *rerunOptions, c *runCmd) error {
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -99,7 +99,8 @@ Seam linked or created for it.
   acs-bulk revert --from acs-bulk-runs/20261122T020000Z-1a2b3c4d --max-removals 100% --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return revertRun(cmd.Context(), o)
+			c := newRunCmd(o.io, o.global, &o.api, &o.run, o.now)
+			return c.finish(batch.Revert, revertRun(cmd.Context(), o, c))
 		},
 	}
 	cmd.Flags().StringVar(&o.From, "from", "", "report directory of the run to undo (required)")
@@ -111,12 +112,11 @@ Seam linked or created for it.
 	return cmd
 }
 
-func revertRun(ctx context.Context, o *revertOptions) error {
+func revertRun(ctx context.Context, o *revertOptions, c *runCmd) error {
 	limit, err := plan.ParseLimit(o.MaxRemovals)
 	if err != nil {
 		return exitcode.Usagef("--max-removals: %v", err)
 	}
-	c := &runCmd{io: o.io, global: o.global, api: &o.api, flags: &o.run, now: o.now}
 	if err := c.check(); err != nil {
 		return err
 	}

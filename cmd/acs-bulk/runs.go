@@ -14,6 +14,7 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/batch"
 	"github.com/acs-bulk/acs-bulk/internal/exec"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/metrics"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/progress"
 	"github.com/acs-bulk/acs-bulk/internal/report"
@@ -29,6 +30,7 @@ type runFlags struct {
 	Verify        bool
 	VerifyTimeout time.Duration
 	DrainTimeout  time.Duration
+	MetricsFile   string
 }
 
 func (r *runFlags) register(f *pflag.FlagSet) {
@@ -37,7 +39,8 @@ func (r *runFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&r.ReportDir, "report-dir", "", "directory for this run's journal and reports (default ./acs-bulk-runs/<UTC time>-<run id>)")
 	f.BoolVar(&r.Verify, "verify", false, "after applying, read the groups again until Seam has pushed every change to the access system")
 	f.DurationVar(&r.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long --verify waits for pending changes")
-	f.DurationVar(&r.DrainTimeout, "drain-timeout", exec.DefaultDrainTimeout, "after an interrupt, how long requests in flight may take to finish")
+	f.DurationVar(&r.DrainTimeout, "drain-timeout", exec.DefaultDrainTimeout, "after an interrupt, how long requests in flight may take to finish (0: cancel them at once)")
+	f.StringVar(&r.MetricsFile, "metrics-file", "", "write the run's figures to this file in the Prometheus text format (node_exporter's textfile collector), on every exit")
 }
 
 // runCmd is what apply, rerun and revert share: the IO, the flags, the
@@ -50,6 +53,45 @@ type runCmd struct {
 	now    func() time.Time
 	client *seam.Client
 	sess   *batch.Session
+	// started, job and out are what --metrics-file reports.
+	started time.Time
+	job     *batch.Job
+	out     *batch.Outcome
+}
+
+// newRunCmd starts the clock of a run command.
+func newRunCmd(io *IO, g *globalOptions, api *apiFlags, flags *runFlags, now func() time.Time) *runCmd {
+	return &runCmd{io: io, global: g, api: api, flags: flags, now: now, started: now()}
+}
+
+// finish writes --metrics-file for a command that ends with err, whatever
+// err is, and returns err (or the failure to write the metrics, when the
+// command itself succeeded).
+func (c *runCmd) finish(verb batch.Verb, err error) error {
+	if c.flags.MetricsFile == "" {
+		return err
+	}
+	m := metrics.Run{Command: string(verb), Started: c.started, Finished: c.now(), ExitCode: exitcode.For(err)}
+	if c.job != nil {
+		t := c.job.Doc.Plan.Totals
+		m.Plan = map[string]int{"add": t.Add, "remove": t.Remove, "unchanged": t.Unchanged, "unresolved": t.Unresolved, "held": t.Held}
+	}
+	if c.out != nil {
+		m.Operations = map[[2]string]int{}
+		for _, r := range c.out.Records {
+			m.Operations[[2]string{string(r.Action), string(r.Status)}]++
+		}
+		m.Throttled, m.LowestRate = c.out.Stats.Throttled, c.out.Stats.LowestRate
+	}
+	werr := metrics.Write(c.flags.MetricsFile, m)
+	switch {
+	case werr == nil:
+		return err
+	case err == nil:
+		return fmt.Errorf("write --metrics-file: %w", werr)
+	}
+	c.global.say(c.io.Err, slog.LevelError, "write --metrics-file: "+werr.Error())
+	return err
 }
 
 // start builds the client and takes the workspace lock, before the command
@@ -101,6 +143,7 @@ func (c *runCmd) close() {
 // execute runs the job and prints its summary line; the error decides the
 // exit status.
 func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
+	c.job = job
 	for _, w := range job.Warnings {
 		c.global.say(c.io.Err, slog.LevelWarn, w)
 	}
@@ -123,6 +166,7 @@ func (c *runCmd) execute(ctx context.Context, job *batch.Job) error {
 	if err != nil {
 		return err
 	}
+	c.out = out
 	fmt.Fprintln(c.io.Out, summaryLine(out))
 	return out.Err()
 }
