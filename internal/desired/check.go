@@ -73,34 +73,6 @@ func checkEmail(s string) string {
 	return ""
 }
 
-// editDistance is the optimal string alignment distance between a and b
-// (insertions, deletions, substitutions and swaps of adjacent bytes each
-// count one), used to spot typos in header names.
-func editDistance(a, b string) int {
-	// Three rows of the classic table are enough.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
-
 // writeFold writes s to h so that strings equal under strings.EqualFold
 // hash alike: every rune is replaced by the smallest rune of its case
 // folding orbit, or by the lower case of that rune when it is an ASCII

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/similar"
 	"github.com/gocarina/gocsv"
 )
 
@@ -406,13 +407,10 @@ func (rd *reader) header(um *gocsv.Unmarshaller) error {
 // nearestKnown returns the known column within edit distance 2 of name that
 // is nearest (the first listed on a tie), or "".
 func nearestKnown(name string) string {
-	best, bestD := "", 3
-	for _, k := range KnownColumns {
-		if d := editDistance(name, k); d < bestD {
-			best, bestD = k, d
-		}
+	if near := similar.Closest(name, KnownColumns, 2); len(near) > 0 {
+		return near[0]
 	}
-	return best
+	return ""
 }
 
 // rows reads every record after the header.

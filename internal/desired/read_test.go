@@ -572,26 +572,6 @@ func TestLargeFilePresize(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"email", "email", 0},
-		{"emial", "email", 1},
-		{"mail", "email", 1},
-		{"e-mail", "email", 1},
-		{"acces_group", "access_group", 1},
-		{"acs_systemid", "acs_system_id", 1},
-		{"department", "email", 8},
-		{"", "abc", 3},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 func TestCaseFoldHash(t *testing.T) {
 	// Strings equal under strings.EqualFold must hash alike.
 	for _, pair := range [][2]string{

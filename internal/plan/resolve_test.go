@@ -44,6 +44,8 @@ func TestResolve(t *testing.T) {
 			wantOps: []Operation{add(2, "sys_ht", "ag_f2", "u_bob", "")}},
 		{name: "unknown group name hints the closest", rows: []desired.Row{ht(2, colGroupName, "Flor 2", colAcsUserID, "u_bob")},
 			wantErr: []RowError{re(2, colGroupName, "unknown group 'Flor 2' in Harbor Tower", "did you mean 'Floor 2'?")}},
+		{name: "a swap of two letters is one edit", rows: []desired.Row{ht(2, colGroupName, "Lboby", colAcsUserID, "u_bob")},
+			wantErr: []RowError{re(2, colGroupName, "unknown group 'Lboby' in Harbor Tower", "did you mean 'Lobby'?")}},
 		{name: "unknown group name far from all has no hint", rows: []desired.Row{ht(2, colGroupName, "Roof Terrace", colAcsUserID, "u_bob")},
 			wantErr: []RowError{re(2, colGroupName, "unknown group 'Roof Terrace' in Harbor Tower", "")}},
 		{name: "group name of another system is unknown here", rows: []desired.Row{ht(2, colGroupName, "Lab", colAcsUserID, "u_bob")},
