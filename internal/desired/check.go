@@ -73,41 +73,19 @@ func checkEmail(s string) string {
 	return ""
 }
 
-// writeFold writes s to h so that strings equal under strings.EqualFold
-// hash alike: every rune is replaced by the smallest rune of its case
-// folding orbit, or by the lower case of that rune when it is an ASCII
-// letter.
+// writeFold writes s to h so that addresses equal under email.Equal hash
+// alike: as email.Fold(s), without allocating.
 func writeFold(h *maphash.Hash, s string) {
-	simple := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			simple = false
-			break
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+			i++
 		}
-	}
-	if simple {
-		h.WriteString(s)
-		return
-	}
-	var buf [utf8.UTFMax]byte
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			h.WriteByte(byte(r))
-			continue
+		h.WriteString(s[:i])
+		if i == len(s) {
+			return
 		}
-		low := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			low = min(low, f)
-		}
-		if 'A' <= low && low <= 'Z' {
-			// The orbit holds an ASCII letter (K and the Kelvin sign):
-			// use its lower case, as the ASCII path does.
-			h.WriteByte(byte(low + 'a' - 'A'))
-			continue
-		}
-		h.Write(utf8.AppendRune(buf[:0], low))
+		h.WriteByte(s[i] + 'a' - 'A')
+		s = s[i+1:]
 	}
 }

@@ -3,8 +3,8 @@ package desired
 import (
 	"fmt"
 	"hash/maphash"
-	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
 )
 
@@ -37,12 +37,13 @@ func (c userCol) of(r *Row) string {
 	}
 }
 
-// same compares two values of the column: emails case-insensitively, phone
-// numbers by their digits (and a leading +), the rest exactly.
+// same compares two values of the column: emails by email.Equal (ASCII
+// letters case-insensitively), phone numbers by their digits (and a leading
+// +), the rest exactly.
 func (c userCol) same(a, b string) bool {
 	switch c {
 	case ucEmail:
-		return strings.EqualFold(a, b)
+		return email.Equal(a, b)
 	case ucPhone:
 		return phone.Normalize(a) == phone.Normalize(b)
 	}

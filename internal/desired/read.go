@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/similar"
 	"github.com/gocarina/gocsv"
 )
@@ -597,7 +598,7 @@ func (u *userInterner) get(vs ...string) string {
 	return u.last
 }
 
-// rowHash hashes every value of r, the email case-insensitively.
+// rowHash hashes every value of r, the email folded by email.Fold.
 func (rd *reader) rowHash(r *Row) uint64 {
 	h := &rd.h
 	h.Reset()
@@ -609,11 +610,11 @@ func (rd *reader) rowHash(r *Row) uint64 {
 	return h.Sum64()
 }
 
-// sameRow reports whether a and b carry the same values (the email compared
-// case-insensitively); File and Line are not compared.
+// sameRow reports whether a and b carry the same values (the emails by
+// email.Equal); File and Line are not compared.
 func sameRow(a, b *Row) bool {
 	return a.SystemID == b.SystemID && a.SystemName == b.SystemName &&
 		a.AcsUserID == b.AcsUserID && a.UserIdentityID == b.UserIdentityID &&
-		strings.EqualFold(a.Email, b.Email) && a.Phone == b.Phone &&
+		email.Equal(a.Email, b.Email) && a.Phone == b.Phone &&
 		a.GroupID == b.GroupID && a.GroupName == b.GroupName && a.FullName == b.FullName
 }

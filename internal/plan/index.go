@@ -3,13 +3,14 @@ package plan
 import (
 	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-// sysKey keys a string within one system (a group name, an identity id, a
-// lower-cased email or a normalized phone).
+// sysKey keys a string within one system (a group name, an identity id, an
+// email folded by email.Fold or a normalized phone).
 type sysKey struct {
 	sys int32
 	s   string
@@ -114,7 +115,7 @@ func newIndex(snap *live.Snapshot) *index {
 		}
 		var seen [3]string
 		for j, e := range [3]string{u.EmailAddress, u.Email, u.UserIdentityEmailAddress} {
-			e = strings.ToLower(strings.TrimSpace(e))
+			e = email.Fold(strings.TrimSpace(e))
 			seen[j] = e
 			if e == "" || (j > 0 && e == seen[0]) || (j > 1 && e == seen[1]) {
 				continue
@@ -138,7 +139,7 @@ func newIndex(snap *live.Snapshot) *index {
 			continue
 		}
 		ix.identByID[id.ID] = int32(i)
-		if e := strings.ToLower(strings.TrimSpace(id.EmailAddress)); e != "" {
+		if e := email.Fold(strings.TrimSpace(id.EmailAddress)); e != "" {
 			ix.identByEmail[e] = append(ix.identByEmail[e], int32(i))
 		}
 		if p := phone.Normalize(id.PhoneNumber); p != "" {

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // CSV column names, as RowError.Column reports them.
@@ -243,7 +245,7 @@ func (rv *resolver) user(r *desired.Row, sys int32) (target, ident int32, err *R
 			return -1, -1, rv.rowErr(r, colIdentityID, "add an acs_user_id column to choose", "user_identity_id %s has several ACS users in %s: %s", r.UserIdentityID, rv.sysLabel(sys), rv.userIDs(list))
 		}
 	case r.Email != "":
-		return rv.byContact(r, sys, colEmail, "email", strings.ToLower(r.Email), ix.usersByEmail, ix.identByEmail)
+		return rv.byContact(r, sys, colEmail, "email", email.Fold(r.Email), ix.usersByEmail, ix.identByEmail)
 	case r.Phone != "":
 		p := phone.Normalize(r.Phone)
 		if p == "" {
@@ -274,7 +276,11 @@ func (rv *resolver) byContact(r *desired.Row, sys int32, col, what, value string
 		}
 		return rv.viaIdentity(r, sys, list[0])
 	case 0:
-		return -1, -1, rv.rowErr(r, col, "", "no ACS user in %s and no user identity has %s %s", rv.sysLabel(sys), what, raw)
+		hint := ""
+		if col == colEmail {
+			hint = emailHint(raw)
+		}
+		return -1, -1, rv.rowErr(r, col, hint, "no ACS user in %s and no user identity has %s %s", rv.sysLabel(sys), what, raw)
 	default:
 		ids := make([]string, len(list))
 		for i, x := range list {
@@ -283,6 +289,22 @@ func (rv *resolver) byContact(r *desired.Row, sys int32, col, what, value string
 		slices.Sort(ids)
 		return -1, -1, rv.rowErr(r, col, "add a user_identity_id or acs_user_id column to choose", "%s %s matches several user identities: %s", what, raw, strings.Join(ids, ", "))
 	}
+}
+
+// emailHint explains, for an email that matches no one, that a non-ASCII
+// character in it matches only itself (email.Fold folds ASCII letters
+// only): "email contains U+212A KELVIN SIGN (not the ASCII letter k):
+// non-ASCII characters must match exactly". It is "" for an ASCII email.
+func emailHint(e string) string {
+	r, ok := email.NonASCII(e)
+	if !ok {
+		return ""
+	}
+	h := "email contains " + quote.Rune(r)
+	if a, ok := email.ASCIITwin(r); ok {
+		h += fmt.Sprintf(" (not the ASCII letter %c)", a)
+	}
+	return h + ": non-ASCII characters must match exactly"
 }
 
 // viaIdentity resolves an identity with no ACS user in sys: the add goes by
@@ -297,7 +319,7 @@ func (rv *resolver) viaIdentity(r *desired.Row, sys, id int32) (int32, int32, *R
 		return -1, -1, rv.rowErr(r, colIdentityID, "add an acs_user_id column to choose", "user identity %s has several ACS users in %s: %s", idn.ID, rv.sysLabel(sys), rv.userIDs(list))
 	}
 	var cands []int32
-	if e := strings.ToLower(strings.TrimSpace(idn.EmailAddress)); e != "" {
+	if e := email.Fold(strings.TrimSpace(idn.EmailAddress)); e != "" {
 		cands = append(cands, ix.usersByEmail[sysKey{sys, e}]...)
 	}
 	if p := phone.Normalize(idn.PhoneNumber); p != "" {
@@ -338,16 +360,16 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 			if e != "" && first == "" {
 				first = e
 			}
-			if e != "" && strings.EqualFold(e, r.Email) {
+			if e != "" && email.Equal(e, r.Email) {
 				match = true
 			}
 		}
 		switch {
 		case match:
 		case first != "":
-			return rv.rowErr(r, colEmail, "", "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
+			return rv.rowErr(r, colEmail, emailHint(r.Email), "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
 		default:
-			if other := ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]; len(other) > 0 {
+			if other := ix.usersByEmail[sysKey{sys, email.Fold(r.Email)}]; len(other) > 0 {
 				return rv.rowErr(r, colEmail, "", "email %s belongs to ACS user %s, not %s", r.Email, rv.userIDs(other), us.ID)
 			}
 		}
@@ -378,14 +400,14 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 func (rv *resolver) agreeIdentity(r *desired.Row, sys, id int32) *RowError {
 	ix := rv.ix
 	idn := ix.identity(id)
-	if r.Email != "" && !strings.EqualFold(strings.TrimSpace(idn.EmailAddress), r.Email) {
+	if r.Email != "" && !email.Equal(strings.TrimSpace(idn.EmailAddress), r.Email) {
 		if idn.EmailAddress != "" {
-			return rv.rowErr(r, colEmail, "", "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
+			return rv.rowErr(r, colEmail, emailHint(r.Email), "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
 		}
-		if other := ix.identByEmail[strings.ToLower(r.Email)]; len(other) > 0 {
+		if other := ix.identByEmail[email.Fold(r.Email)]; len(other) > 0 {
 			return rv.rowErr(r, colEmail, "", "email %s belongs to user identity %s, not %s", r.Email, ix.identity(other[0]).ID, idn.ID)
 		}
-		if other := ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]; len(other) > 0 {
+		if other := ix.usersByEmail[sysKey{sys, email.Fold(r.Email)}]; len(other) > 0 {
 			return rv.rowErr(r, colEmail, "", "email %s belongs to ACS user %s, not to user identity %s", r.Email, rv.userIDs(other), idn.ID)
 		}
 	}
@@ -421,7 +443,7 @@ func (rv *resolver) candidates(r *desired.Row, sys int32) []int32 {
 		c = append(c, ix.usersByIdentity[sysKey{sys, r.UserIdentityID}]...)
 	}
 	if r.Email != "" {
-		c = append(c, ix.usersByEmail[sysKey{sys, strings.ToLower(r.Email)}]...)
+		c = append(c, ix.usersByEmail[sysKey{sys, email.Fold(r.Email)}]...)
 	}
 	if p := phone.Normalize(r.Phone); p != "" {
 		c = append(c, ix.usersByPhone[sysKey{sys, p}]...)
