@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // emailASCII says, for each ASCII byte, why it cannot be in an email
@@ -21,6 +23,49 @@ var emailASCII = func() (t [utf8.RuneSelf]string) {
 	}
 	return t
 }()
+
+// maxValue is the most bytes a value may have. The longest real values are
+// emails (at most 254 bytes by RFC 5321); ids are 36-byte UUIDs, phone
+// numbers a few dozen bytes, names rarely more than a hundred. 1 KiB is four
+// times the longest email and 256 characters of the widest UTF-8: a longer
+// value is not data but a broken file (typically a quote that swallowed the
+// lines after it), and would otherwise be carried whole into errors, plans
+// and reports.
+const maxValue = 1 << 10
+
+// checkValue returns why v, a trimmed value of column col, cannot be used,
+// or "" when it can: it is too long, not valid UTF-8 or holds a control
+// character (NUL, say). A full_name may span lines (a quoted field with
+// line breaks or tabs); no other value may.
+func checkValue(col, v string) string {
+	if len(v) > maxValue {
+		why := fmt.Sprintf("value %s is longer than the %d bytes a value may have", quote.Value(v), maxValue)
+		if strings.Contains(v, "\n") {
+			why += ": it spans several lines; is a quote unbalanced?"
+		}
+		return why
+	}
+	plain := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' || c >= 0x7F {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return ""
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Sprintf("value %s is not valid UTF-8: save the file as UTF-8", quote.Value(v))
+	}
+	for _, r := range v {
+		if !unicode.IsControl(r) || col == ColumnFullName && (r == '\t' || r == '\n' || r == '\r') {
+			continue
+		}
+		return fmt.Sprintf("value %s contains the control character %s", quote.Value(v), quote.Rune(r))
+	}
+	return ""
+}
 
 // checkEmail returns why s is not a plain email address (local@domain.tld),
 // or "" when it is one. Display names ("Ann <ann@example.com>"), lists and

@@ -41,6 +41,9 @@ func FuzzRead(f *testing.F) {
 				if p.File != name || p.Line < 1 || p.Line > lines || p.Msg == "" {
 					t.Fatalf("bad problem %+v (input has %d lines)", p, lines)
 				}
+				if len(p.Error()) > 1<<10 {
+					t.Fatalf("problem of %d bytes: %.200s", len(p.Error()), p.Error())
+				}
 			}
 		}
 		for _, w := range file.Warnings {
@@ -61,6 +64,13 @@ func FuzzRead(f *testing.F) {
 			}
 			if r.Email != "" && checkEmail(r.Email) != "" {
 				t.Fatalf("malformed email kept: %+v", r)
+			}
+			for col, v := range map[string]string{ColumnSystemID: r.SystemID, ColumnSystemName: r.SystemName,
+				ColumnAcsUserID: r.AcsUserID, ColumnIdentityID: r.UserIdentityID, ColumnEmail: r.Email, ColumnPhone: r.Phone,
+				ColumnGroupID: r.GroupID, ColumnGroupName: r.GroupName, ColumnFullName: r.FullName} {
+				if why := checkValue(col, v); why != "" {
+					t.Fatalf("bad value kept in column %s: %s", col, why)
+				}
 			}
 			if err == nil && (r.AcsUserID == "" && r.UserIdentityID == "" && r.Email == "" && r.Phone == "" ||
 				r.GroupID == "" && r.GroupName == "") {

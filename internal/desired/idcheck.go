@@ -6,6 +6,7 @@ import (
 
 	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // userCol names one of the user columns inside the identifier checks.
@@ -154,8 +155,8 @@ func (rd *reader) crossCheck(c idCheck) {
 					continue
 				}
 				if v, pv := c.val.of(ra), c.val.of(rb); !c.val.same(pv, v) {
-					rd.add(ra.Line, c.val.name(), fmt.Sprintf("%s %q has %s %q here but %q on line %d: they name different people",
-						c.key.name(), c.key.of(ra), c.val.name(), v, pv, rb.Line))
+					rd.add(ra.Line, c.val.name(), fmt.Sprintf("%s %s has %s %s here but %s on line %d: they name different people",
+						c.key.name(), quote.Value(c.key.of(ra)), c.val.name(), quote.Value(v), quote.Value(pv), rb.Line))
 				}
 				break
 			}

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/email"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 	"github.com/acs-bulk/acs-bulk/internal/similar"
 	"github.com/gocarina/gocsv"
 )
@@ -493,9 +494,31 @@ func (rd *reader) row(c *csvRow, line int) bool {
 		return false
 	}
 	bad := false
-	if r.Email != "" {
-		if why := checkEmail(r.Email); why != "" {
-			rd.add(line, ColumnEmail, fmt.Sprintf("malformed email %q: %s", r.Email, why))
+	for _, c := range [...]struct {
+		col string
+		v   *string
+	}{
+		{ColumnSystemID, &r.SystemID}, {ColumnSystemName, &r.SystemName},
+		{ColumnAcsUserID, &r.AcsUserID}, {ColumnIdentityID, &r.UserIdentityID},
+		{ColumnEmail, &r.Email}, {ColumnPhone, &r.Phone},
+		{ColumnGroupID, &r.GroupID}, {ColumnGroupName, &r.GroupName},
+		{ColumnFullName, &r.FullName},
+	} {
+		v := *c.v
+		if v == "" {
+			continue
+		}
+		why := ""
+		switch {
+		case c.col == ColumnEmail && len(v) <= maxValue:
+			if why = checkEmail(v); why != "" {
+				why = "malformed email " + quote.Value(v) + ": " + why
+			}
+		default:
+			why = checkValue(c.col, v)
+		}
+		if why != "" {
+			rd.add(line, c.col, why)
 			bad = true
 		}
 	}

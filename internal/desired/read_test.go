@@ -277,6 +277,44 @@ var readCases = []readCase{
 		rows: []Row{r(12, func(r *Row) { r.Email, r.GroupName = "ann+tag@sub.example.co.uk", "Lobby" })},
 	},
 	{
+		name: "control characters and invalid UTF-8 are errors in every known column",
+		in: "acs_system,acs_user_id,email,phone_number,access_group,full_name\n" +
+			"Harbor Tower,u1,ann@example.com,,Lob\x00by,Ann\n" + // NUL
+			"Harbor\x1b[31m Tower,u2,,,Lobby,Bob\n" + // ESC
+			"Harbor Tower,u3\x7f,,,Lobby,Cat\n" + // DEL
+			"Harbor Tower,u4,,+1\u0085555,Lobby,Dan\n" + // C1 NEXT LINE
+			"Harbor Tower,u5,,,\"Lob\tby\",Eve\n" + // a tab inside a name
+			"Harbor Tower,u6,,,M\xfcller,Fay\n" + // Latin-1, not UTF-8
+			"Harbor Tower,u7,,,Lobby,\"Gus\x00\"\n" + // NUL in full_name
+			"Harbor Tower,u8,,,Lobby,\"Hal\tLee\r\nJr\"\n" + // tab and line break in full_name: fine
+			"Harbor Tower,u9,ian@exam\x00ple.com,,Lobby,Ian\n", // NUL in an email
+		errs: []prob{
+			{2, "access_group", `value "Lob\x00by" contains the control character U+0000 '\x00'`},
+			{3, "acs_system", `value "Harbor\x1b[31m Tower" contains the control character U+001B '\x1b'`},
+			{4, "acs_user_id", `value "u3\x7f" contains the control character U+007F '\x7f'`},
+			{5, "phone_number", `value "+1\u0085555" contains the control character U+0085 '\u0085'`},
+			{6, "access_group", `value "Lob\tby" contains the control character U+0009 '\t'`},
+			{7, "access_group", `value "M\xfcller" is not valid UTF-8: save the file as UTF-8`},
+			{8, "full_name", `value "Gus\x00" contains the control character U+0000 '\x00'`},
+			{11, "email", `malformed email "ian@exam\x00ple.com": contains '\x00'`},
+		},
+		rows: []Row{r(9, func(r *Row) {
+			r.SystemName, r.AcsUserID, r.GroupName, r.FullName = "Harbor Tower", "u8", "Lobby", "Hal\tLee\nJr" // encoding/csv reads CRLF in a quoted field as LF
+		})},
+	},
+	{
+		name: "a value longer than 1 KiB is an error, quoted and cut",
+		in: "email,access_group\n" +
+			"ann@example.com," + strings.Repeat("g", maxValue) + "\n" + // the longest allowed
+			"bob@example.com," + strings.Repeat("g", maxValue+1) + "\n" +
+			"cat@example.com,\"Lobby\n" + strings.Repeat("dan@example.com,Lobby\n", 60) + "\"\n", // lines 4-65
+		errs: []prob{
+			{3, "access_group", `value "` + strings.Repeat("g", 80) + `"... (1025 bytes) is longer than the 1024 bytes a value may have`},
+			{4, "access_group", `value "Lobby\ndan@example.com,Lobby\ndan@example.com,Lobby\ndan@example.com,Lobby\ndan@"... (1325 bytes) is longer than the 1024 bytes a value may have: it spans several lines; is a quote unbalanced?`},
+		},
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", strings.Repeat("g", maxValue) })},
+	},
+	{
 		name: "row without a user or a group value",
 		in:   "acs_user_id,email,acs_access_group_id,access_group,full_name\n,,g1,,Ann\nu1,,,,Bob\n,,,,Cat\n",
 		errs: []prob{
@@ -430,6 +468,40 @@ func checkProblems(t *testing.T, kind string, got []RowError, want []prob) {
 			fmt.Fprintf(&b, "\n  %s (line %d, column %q)", g.Error(), g.Line, g.Column)
 		}
 		t.Errorf("%ss: got %d:%s\nwant %d: %+v", kind, len(got), b.String(), len(want), want)
+	}
+}
+
+func TestHugeFieldGivesAShortError(t *testing.T) {
+	// A 10 MB field is refused with a message of a line, not echoed whole.
+	in := "email,access_group\nann@example.com,\"" + strings.Repeat("A", 10<<20) + "\"\nbob@example.com,Lobby\n"
+	f, err := Read(name, strings.NewReader(in), Options{})
+	want := "in.csv:2: column access_group: value \"" + strings.Repeat("A", 80) +
+		"\"... (10485760 bytes) is longer than the 1024 bytes a value may have"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %.300v, want %s", err, want)
+	}
+	if len(f.Rows) != 1 || f.Rows[0].Line != 3 {
+		t.Errorf("rows = %+v, want line 3 only", f.Rows)
+	}
+}
+
+func TestColumnNamesFromTheHeaderAreQuotedWhenNeeded(t *testing.T) {
+	in := "email,access_group,dep\x00t,\"" + strings.Repeat("n", 200) + "\",site\nann@example.com,Lobby,x,y,z\n"
+	f, err := Read(name, strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range f.Warnings {
+		got = append(got, w.Error())
+	}
+	want := []string{
+		`in.csv:1: column "dep\x00t": ignored: not a known column`,
+		`in.csv:1: column "` + strings.Repeat("n", 80) + `"... (200 bytes): ignored: not a known column`,
+		`in.csv:1: column site: ignored: not a known column`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 

@@ -17,6 +17,13 @@
 // within edit distance 2 of a known column that the header lacks ("emial"):
 // that is an error with a hint, since ignoring it would lose the column.
 //
+// Every value of a known column must be valid UTF-8, at most 1 KiB long and
+// free of control characters (NUL, ESC, DEL, the C1 range; a full_name may
+// hold tabs and line breaks): anything else is an error, so that bad bytes
+// reach neither the terminal nor a plan. Values of ignored columns are never
+// read. Messages show values quoted and cut to a readable length
+// (quote.Value).
+//
 // Read reports every problem of the file at once as an *Errors, each problem
 // a *RowError naming the file, the physical line the record starts on and
 // the column. Whether the values name things that exist (and agree with one
