@@ -2,7 +2,6 @@ package desired
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -69,6 +68,13 @@ type Options struct {
 	// MaxProblems is how many problems (and, separately, warnings) are
 	// kept in memory; the rest are only counted. 0 means 10000.
 	MaxProblems int
+	// Delimiter separates the fields. 0 means detect it from the header
+	// line alone: the one of comma, semicolon, tab and pipe (|) under which
+	// the header names the most known columns, comma on a tie or when none
+	// does. A spreadsheet saved in a European locale is semicolon-separated.
+	// A quote, a line break or an invalid character is refused with an
+	// error wrapping ErrInvalidDelimiter.
+	Delimiter rune
 	// SizeHint is the input's size in bytes when the caller knows it; Read
 	// uses it to size the row slice once. 0 means unknown: Read then asks
 	// r itself (an *os.File, or any reader with a Size() int64 method).
@@ -95,6 +101,15 @@ type File struct {
 	WarningsOmitted int
 	// SHA256 is the hex SHA-256 of the bytes read, BOM included.
 	SHA256 string
+	// Encoding is how the text was read: "UTF-8", or "UTF-16LE" or
+	// "UTF-16BE" for a file that starts with a UTF-16 byte order mark.
+	Encoding string
+	// Delimiter is the field separator the file was read with (see
+	// DelimiterName), and DelimiterDetected says whether Read chose it from
+	// the header rather than from Options.Delimiter: a command can then say
+	// "read as semicolon-separated".
+	Delimiter         rune
+	DelimiterDetected bool
 }
 
 // HasColumn reports whether the header has the known column name.
@@ -140,6 +155,11 @@ func Read(name string, r io.Reader, opts Options) (*File, error) {
 	}
 	if opts.SizeHint <= 0 {
 		opts.SizeHint = sizeOf(r)
+	}
+	if opts.Delimiter != 0 {
+		if err := checkDelimiter(opts.Delimiter); err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
 	}
 	sum := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(r, sum), 64<<10)
@@ -194,12 +214,24 @@ type reader struct {
 }
 
 func (rd *reader) read() (*File, error) {
-	if b, err := rd.br.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
-		_, _ = rd.br.Discard(len(utf8BOM))
+	rd.file.Encoding = "UTF-8"
+	text := rd.openText(rd.br)
+	if text == nil {
+		return rd.finish()
 	}
-	rd.cr = csv.NewReader(rd.br)
+	d := rd.opts.Delimiter
+	if d == 0 {
+		d = detectDelimiter(firstLine(text))
+		rd.file.DelimiterDetected = true
+	}
+	rd.file.Delimiter = d
+	rd.cr = csv.NewReader(text)
+	rd.cr.Comma = d
 	rd.cr.ReuseRecord = true
-	rd.cr.TrimLeadingSpace = true
+	// Leading spaces are skipped so that a quoted field may follow a
+	// space (a, "b"); not when they separate fields, where skipping them
+	// would swallow empty fields.
+	rd.cr.TrimLeadingSpace = !isSpaceDelimiter(d)
 	// FieldsPerRecord stays 0: the header sets it, and rows with another
 	// field count come back as csv.ErrFieldCount.
 
@@ -378,7 +410,8 @@ func (rd *reader) header(um *gocsv.Unmarshaller) error {
 	switch {
 	case rd.known == 0 && len(rd.problems) == 0:
 		rd.add(line, "", "the header names no known column (is the first line a header?): known columns are "+
-			strings.Join(KnownColumns, ", "))
+			strings.Join(KnownColumns, ", ")+"; the file was read as "+DelimiterName(rd.file.Delimiter)+
+			"-separated (pass --delimiter to choose the separator)")
 	default:
 		if !rd.hasUser {
 			rd.add(line, "", "no user column: the header needs one of "+strings.Join(UserColumns, ", "))

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unsafe"
 
 	"github.com/acs-bulk/acs-bulk/internal/email"
@@ -43,6 +44,21 @@ type readCase struct {
 	warns   []prob
 	columns []string // checked when not nil
 	ignored []string
+	delim   rune   // the delimiter File reports, checked when not 0
+	enc     string // the encoding File reports, checked when not ""
+}
+
+// utf16Of encodes s as UTF-16 with a byte order mark.
+func utf16Of(s string, bigEndian bool) string {
+	var b []byte
+	for _, u := range append([]uint16{0xFEFF}, utf16.Encode([]rune(s))...) {
+		if bigEndian {
+			b = append(b, byte(u>>8), byte(u))
+		} else {
+			b = append(b, byte(u), byte(u>>8))
+		}
+	}
+	return string(b)
 }
 
 var readCases = []readCase{
@@ -107,6 +123,87 @@ var readCases = []readCase{
 		in:      "\u200Bemail\u200D,access_group\uFEFF\nann@example.com,Lobby\n",
 		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
 		columns: []string{"email", "access_group"},
+	},
+	{
+		name:  "semicolon-separated file is detected from the header",
+		in:    "acs_system;access_group;email;full_name\nHarbor Tower;Lobby;ann@example.com;\"Lee; Ann\"\nHarbor Tower;Floor 2,3;bob@example.com;Bob, Jr\n",
+		delim: ';',
+		rows: []Row{
+			r(2, func(r *Row) {
+				r.SystemName, r.GroupName, r.Email, r.FullName = "Harbor Tower", "Lobby", "ann@example.com", "Lee; Ann"
+			}),
+			r(3, func(r *Row) {
+				r.SystemName, r.GroupName, r.Email, r.FullName = "Harbor Tower", "Floor 2,3", "bob@example.com", "Bob, Jr"
+			}),
+		},
+	},
+	{
+		name:  "tab-separated file keeps its empty fields",
+		in:    "email\taccess_group\tfull_name\tdepartment\nann@example.com\tLobby\t\tSales\n\t\t\t\nbob@example.com\t\"Floor 2\"\tBob\t\n",
+		delim: '\t',
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" }),
+			r(4, func(r *Row) { r.Email, r.GroupName, r.FullName = "bob@example.com", "Floor 2", "Bob" }),
+		},
+		warns: []prob{
+			{1, "department", "ignored"},
+			{3, "", "no value in any known column: row skipped"},
+		},
+		ignored: []string{"department"},
+	},
+	{
+		name:  "pipe-separated file",
+		in:    "email|access_group\nann@example.com|Lobby\n",
+		delim: '|',
+		rows:  []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name:    "a comma header with other separators inside names stays comma",
+		in:      "email,access_group,\"notes; misc\",team|site,a\tb\nann@example.com,Lobby,x,y,z\n",
+		delim:   ',',
+		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		warns:   []prob{{1, "notes; misc", "ignored"}, {1, "team|site", "ignored"}, {1, "a\tb", "ignored"}},
+		ignored: []string{"notes; misc", "team|site", "a\tb"},
+	},
+	{
+		name:    "a tie goes to comma",
+		in:      "acs_system;access_group,email\nA;B,ann@example.com\n",
+		delim:   ',',
+		errs:    []prob{{1, "", "no group column"}},
+		rows:    []Row{r(2, func(r *Row) { r.Email = "ann@example.com" })},
+		warns:   []prob{{1, "acs_system;access_group", "ignored"}},
+		ignored: []string{"acs_system;access_group"},
+	},
+	{
+		name:    "no delimiter makes a known column: read as comma, and the error says so",
+		in:      "name;group\nAnn;Lobby\n",
+		delim:   ',',
+		errs:    []prob{{1, "", "the header names no known column (is the first line a header?): known columns are acs_system_id, acs_system, acs_user_id, user_identity_id, email, phone_number, acs_access_group_id, access_group, full_name; the file was read as comma-separated (pass --delimiter to choose the separator)"}},
+		warns:   []prob{{1, "name;group", "ignored"}},
+		ignored: []string{"name;group"},
+	},
+	{
+		name:  "UTF-16LE with a byte order mark",
+		in:    utf16Of("email;access_group;full_name\r\nzoë@example.com;Lobby;Zoë Orr\r\n", false),
+		delim: ';',
+		enc:   "UTF-16LE",
+		rows:  []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "zoë@example.com", "Lobby", "Zoë Orr" })},
+	},
+	{
+		name: "UTF-16BE with a byte order mark",
+		in:   utf16Of("email\taccess_group\nann@example.com\tLobby\n", true),
+		enc:  "UTF-16BE",
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "UTF-16 without a byte order mark is refused by name",
+		in:   utf16Of("email,access_group\nann@example.com,Lobby\n", false)[2:],
+		errs: []prob{{1, "", "the first line holds NUL bytes: is the file UTF-16 or UTF-32 without a byte order mark? Save it as UTF-8"}},
+	},
+	{
+		name: "UTF-32 is refused by name",
+		in:   "\xFF\xFE\x00\x00e\x00\x00\x00",
+		errs: []prob{{1, "", "the file is UTF-32: save it as UTF-8 (or UTF-16)"}},
 	},
 	{
 		name: "unclosed quote in the header",
@@ -438,6 +535,12 @@ func TestRead(t *testing.T) {
 			if diff := cmp.Diff(tc.ignored, f.Ignored); diff != "" {
 				t.Errorf("ignored (-want +got):\n%s", diff)
 			}
+			if tc.delim != 0 && (f.Delimiter != tc.delim || !f.DelimiterDetected) {
+				t.Errorf("delimiter = %q (detected %v), want %q detected", f.Delimiter, f.DelimiterDetected, tc.delim)
+			}
+			if tc.enc != "" && f.Encoding != tc.enc {
+				t.Errorf("encoding = %q, want %q", f.Encoding, tc.enc)
+			}
 			sum := sha256.Sum256([]byte(tc.in))
 			if f.SHA256 != hex.EncodeToString(sum[:]) {
 				t.Errorf("SHA256 = %s, want the hash of the raw input", f.SHA256)
@@ -486,7 +589,7 @@ func TestHugeFieldGivesAShortError(t *testing.T) {
 }
 
 func TestColumnNamesFromTheHeaderAreQuotedWhenNeeded(t *testing.T) {
-	in := "email,access_group,dep\x00t,\"" + strings.Repeat("n", 200) + "\",site\nann@example.com,Lobby,x,y,z\n"
+	in := "email,access_group,dep\x1bt,\"" + strings.Repeat("n", 200) + "\",site\nann@example.com,Lobby,x,y,z\n"
 	f, err := Read(name, strings.NewReader(in), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -496,7 +599,7 @@ func TestColumnNamesFromTheHeaderAreQuotedWhenNeeded(t *testing.T) {
 		got = append(got, w.Error())
 	}
 	want := []string{
-		`in.csv:1: column "dep\x00t": ignored: not a known column`,
+		`in.csv:1: column "dep\x1bt": ignored: not a known column`,
 		`in.csv:1: column "` + strings.Repeat("n", 80) + `"... (200 bytes): ignored: not a known column`,
 		`in.csv:1: column site: ignored: not a known column`,
 	}

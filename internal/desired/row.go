@@ -1,9 +1,16 @@
 // Package desired reads the desired-state CSV: one row per membership that
 // should exist. It only parses and checks the file; it never calls the API.
 //
-// The file is UTF-8 (a BOM is skipped), with LF or CRLF line ends and quoted
-// fields as in RFC 4180. The first non-empty line is the header; its names
-// are matched case-insensitively, with surrounding spaces ignored:
+// The file is UTF-8 (a byte order mark is skipped), or UTF-16 when it starts
+// with a UTF-16 byte order mark (File.Encoding says which); UTF-32, and
+// UTF-16 without a byte order mark (NUL bytes in the first line), are
+// refused by name. Lines end in LF or CRLF, fields are quoted as in RFC
+// 4180. Fields are separated by Options.Delimiter or, by default, by the
+// one of comma, semicolon (a spreadsheet saved in a European locale), tab
+// and pipe under which the header line names the most known columns, comma
+// on a tie (File.Delimiter says which). The first non-empty line is the
+// header; its names are matched case-insensitively, with surrounding spaces
+// ignored:
 //
 //   - system (optional): acs_system_id or acs_system (the system's name);
 //   - user (the header needs one of these, each row a value in one):
