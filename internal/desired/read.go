@@ -479,11 +479,13 @@ func (rd *reader) rows(um *gocsv.Unmarshaller) error {
 		}
 	}
 	if nonBlank == 0 && rd.known > 0 {
+		// Not an error: the file is well formed. Using it is the
+		// planner's business (its empty-input guard).
 		msg := "the file has a header but no rows"
 		if records > 0 {
 			msg = "the file has a header but only empty rows"
 		}
-		rd.add(rd.headerLine, "", msg)
+		rd.warn(rd.headerLine, "", msg+": plan and apply refuse it unless --allow-empty-groups")
 	}
 	rd.users = userInterner{}
 	rd.dedupe()

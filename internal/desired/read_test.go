@@ -297,15 +297,18 @@ var readCases = []readCase{
 		errs: []prob{{1, "", "empty file: no header row"}},
 	},
 	{
-		name: "header and no rows",
-		in:   "email,access_group\r\n",
-		errs: []prob{{1, "", "the file has a header but no rows"}},
+		name:  "header and no rows is a warning, not an error",
+		in:    "email,access_group\r\n",
+		warns: []prob{{1, "", "the file has a header but no rows: plan and apply refuse it unless --allow-empty-groups"}},
 	},
 	{
-		name:  "header and only empty rows",
-		in:    "email,access_group\n,\n \" \", \n",
-		errs:  []prob{{1, "", "the file has a header but only empty rows"}},
-		warns: []prob{{2, "", "no value in any known column: row skipped"}, {3, "", "no value in any known column: row skipped"}},
+		name: "header and only empty rows is a warning, not an error",
+		in:   "email,access_group\n,\n \" \", \n",
+		warns: []prob{
+			{1, "", "the file has a header but only empty rows: plan and apply refuse it unless --allow-empty-groups"},
+			{2, "", "no value in any known column: row skipped"},
+			{3, "", "no value in any known column: row skipped"},
+		},
 	},
 	{
 		name: "empty rows between rows are skipped",

@@ -31,6 +31,11 @@
 // read. Messages show values quoted and cut to a readable length
 // (quote.Value).
 //
+// A header with no rows after it (or only empty ones) is no error: Read
+// returns a File with no rows and a warning, and whether an empty input may
+// be used is the planner's business (its empty-input guard). An empty file,
+// with no header, is an error.
+//
 // Read reports every problem of the file at once as an *Errors, each problem
 // a *RowError naming the file, the physical line the record starts on and
 // the column. Whether the values name things that exist (and agree with one
