@@ -87,7 +87,9 @@ type File struct {
 	// Name is the name given to Read, used in every problem.
 	Name string
 	// Rows holds the rows without problems, duplicates removed (the first
-	// is kept), in file order.
+	// is kept), in file order. Their strings are shared: a system or group
+	// value between the rows that have it, the user values of all rows in
+	// one string (keeping one Row keeps them all).
 	Rows []Row
 	// Columns is the normalized header (lower case, trimmed), one entry per
 	// column as in the file.

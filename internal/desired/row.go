@@ -42,7 +42,10 @@
 // another) is the planner's business: Read only checks what the file alone
 // can tell, including that one acs_user_id or user_identity_id never goes
 // with two emails or phone numbers, and one email or phone number never
-// goes with two acs_user_ids in one system.
+// goes with two acs_user_ids in one system. Rows that repeat an earlier
+// row are dropped with a warning. Emails are compared by email.Equal: only
+// the ASCII letters A-Z match their lower case, so that a non-ASCII
+// character (the Kelvin sign, say) never matches an ASCII one.
 package desired
 
 // Row is one desired membership as written in the CSV, before it is resolved
@@ -58,7 +61,7 @@ type Row struct {
 
 	AcsUserID      string // acs_user_id
 	UserIdentityID string // user_identity_id
-	Email          string // email (trimmed; compared case-insensitively)
+	Email          string // email (trimmed; compared by email.Equal, ASCII letters case-insensitively)
 	Phone          string // phone_number
 
 	GroupID   string // acs_access_group_id

@@ -40,9 +40,9 @@ var isShared = [nValues]bool{vSystemID: true, vSystemName: true, vGroupID: true,
 // typical file, 16 bytes instead of the 168 of a Row). The garbage collector
 // does not scan them, and its heap goal, twice the live heap, stays low while
 // the file is read; the Rows are allocated once, when the read's garbage is
-// bounded by that low goal. On the plan-at-scale file this took the peak
-// RSS of a read from 426 MB to about 270 MB (see BenchmarkReadScale1M and
-// TestReadScaleOnce).
+// bounded by that low goal. On the plan-at-scale file (1M rows) this took
+// the peak RSS of a read from about 420 MB to about 280 MB (see
+// BenchmarkReadScale1M and TestReadScaleOnce).
 type store struct {
 	// shared and user are the value positions the header maps, of each
 	// kind; stride is the words per row: 1 + len(shared) + (len(user)+1)/2.
