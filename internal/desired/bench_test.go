@@ -2,7 +2,9 @@ package desired
 
 import (
 	"bufio"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -104,4 +106,123 @@ func TestReadMemory(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	t.Logf("live after GC with the File kept: HeapAlloc %d MB", ms.HeapAlloc>>20)
 	runtime.KeepAlive(f)
+}
+
+// scaleFile is the plan-at-scale workload's CSV (1,000,000 rows of
+// acs_system,access_group,email,full_name), made by
+// `python3 ../shared/bench/perfgen.py 1000000 /tmp/scale-1m`; DESIRED_SCALE_FILE
+// names another. The benchmarks on it skip when it is absent.
+func scaleFile(tb testing.TB) string {
+	tb.Helper()
+	path := os.Getenv("DESIRED_SCALE_FILE")
+	if path == "" {
+		path = "/tmp/scale-1m/desired.csv"
+	}
+	if _, err := os.Stat(path); err != nil {
+		tb.Skipf("no %s (make it with perfgen.py): %v", path, err)
+	}
+	return path
+}
+
+// BenchmarkReadScale1M reads the plan-at-scale CSV with Read.
+func BenchmarkReadScale1M(b *testing.B) {
+	path := scaleFile(b)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadFile(path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// baselineRow is what the encoding/csv reference keeps of a record.
+type baselineRow struct {
+	System, Group, Email, FullName string
+}
+
+// readBaseline is the reference Read is measured against: what a careful
+// engineer writes with encoding/csv alone to load the plan-at-scale file
+// into memory (every record kept as a struct of its fields, which share the
+// record's string), with no checks at all.
+func readBaseline(path string) ([]baselineRow, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	cr.ReuseRecord = true
+	if _, err := cr.Read(); err != nil {
+		return nil, err
+	}
+	var rows []baselineRow
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, baselineRow{rec[0], rec[1], rec[2], rec[3]})
+	}
+}
+
+// BenchmarkEncodingCSVScale1M is the encoding/csv reference on the
+// plan-at-scale CSV.
+func BenchmarkEncodingCSVScale1M(b *testing.B) {
+	path := scaleFile(b)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := readBaseline(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestReadScaleOnce reads the plan-at-scale CSV once, with Read or (when
+// DESIRED_SCALE_MODE=encoding/csv) with the encoding/csv reference, so that
+// /usr/bin/time measures the peak RSS of one read; it runs only when
+// DESIRED_SCALE_MODE is set:
+//
+//	go test -c -o /tmp/desired.test ./internal/desired
+//	DESIRED_SCALE_MODE=read /usr/bin/time -f '%e s %M KB' /tmp/desired.test -test.run TestReadScaleOnce -test.v
+//	DESIRED_SCALE_MODE=encoding/csv /usr/bin/time -f '%e s %M KB' /tmp/desired.test -test.run TestReadScaleOnce -test.v
+func TestReadScaleOnce(t *testing.T) {
+	mode := os.Getenv("DESIRED_SCALE_MODE")
+	if mode == "" {
+		t.Skip("set DESIRED_SCALE_MODE to read or encoding/csv to run")
+	}
+	path := scaleFile(t)
+	start := time.Now()
+	var n int
+	switch mode {
+	case "read":
+		f, err := ReadFile(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n = len(f.Rows)
+		defer runtime.KeepAlive(f)
+	case "encoding/csv":
+		rows, err := readBaseline(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n = len(rows)
+		defer runtime.KeepAlive(rows)
+	default:
+		t.Fatalf("DESIRED_SCALE_MODE=%q: want read or encoding/csv", mode)
+	}
+	t.Logf("%s: %d rows in %v", mode, n, time.Since(start))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // emailASCII says, for each ASCII byte, why it cannot be in an email
@@ -21,6 +23,49 @@ var emailASCII = func() (t [utf8.RuneSelf]string) {
 	}
 	return t
 }()
+
+// maxValue is the most bytes a value may have. The longest real values are
+// emails (at most 254 bytes by RFC 5321); ids are 36-byte UUIDs, phone
+// numbers a few dozen bytes, names rarely more than a hundred. 1 KiB is four
+// times the longest email and 256 characters of the widest UTF-8: a longer
+// value is not data but a broken file (typically a quote that swallowed the
+// lines after it), and would otherwise be carried whole into errors, plans
+// and reports.
+const maxValue = 1 << 10
+
+// checkValue returns why v, a trimmed value of column col, cannot be used,
+// or "" when it can: it is too long, not valid UTF-8 or holds a control
+// character (NUL, say). A full_name may span lines (a quoted field with
+// line breaks or tabs); no other value may.
+func checkValue(col, v string) string {
+	if len(v) > maxValue {
+		why := fmt.Sprintf("value %s is longer than the %d bytes a value may have", quote.Value(v), maxValue)
+		if strings.Contains(v, "\n") {
+			why += ": it spans several lines; is a quote unbalanced?"
+		}
+		return why
+	}
+	plain := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' || c >= 0x7F {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return ""
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Sprintf("value %s is not valid UTF-8: save the file as UTF-8", quote.Value(v))
+	}
+	for _, r := range v {
+		if !unicode.IsControl(r) || col == ColumnFullName && (r == '\t' || r == '\n' || r == '\r') {
+			continue
+		}
+		return fmt.Sprintf("value %s contains the control character %s", quote.Value(v), quote.Rune(r))
+	}
+	return ""
+}
 
 // checkEmail returns why s is not a plain email address (local@domain.tld),
 // or "" when it is one. Display names ("Ann <ann@example.com>"), lists and
@@ -73,69 +118,19 @@ func checkEmail(s string) string {
 	return ""
 }
 
-// editDistance is the optimal string alignment distance between a and b
-// (insertions, deletions, substitutions and swaps of adjacent bytes each
-// count one), used to spot typos in header names.
-func editDistance(a, b string) int {
-	// Three rows of the classic table are enough.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
-
-// writeFold writes s to h so that strings equal under strings.EqualFold
-// hash alike: every rune is replaced by the smallest rune of its case
-// folding orbit, or by the lower case of that rune when it is an ASCII
-// letter.
+// writeFold writes s to h so that addresses equal under email.Equal hash
+// alike: as email.Fold(s), without allocating.
 func writeFold(h *maphash.Hash, s string) {
-	simple := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			simple = false
-			break
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+			i++
 		}
-	}
-	if simple {
-		h.WriteString(s)
-		return
-	}
-	var buf [utf8.UTFMax]byte
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			h.WriteByte(byte(r))
-			continue
+		h.WriteString(s[:i])
+		if i == len(s) {
+			return
 		}
-		low := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			low = min(low, f)
-		}
-		if 'A' <= low && low <= 'Z' {
-			// The orbit holds an ASCII letter (K and the Kelvin sign):
-			// use its lower case, as the ASCII path does.
-			h.WriteByte(byte(low + 'a' - 'A'))
-			continue
-		}
-		h.Write(utf8.AppendRune(buf[:0], low))
+		h.WriteByte(s[i] + 'a' - 'A')
+		s = s[i+1:]
 	}
 }

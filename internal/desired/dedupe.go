@@ -79,8 +79,8 @@ func groups(p []hashIdx, fn func(g []hashIdx, first []int)) {
 	}
 }
 
-// dedupe removes the rows that repeat an earlier row's values (the email
-// compared case-insensitively), warning about each one.
+// dedupe removes the rows that repeat an earlier row's values (the emails
+// compared by email.Equal), warning about each one.
 func (rd *reader) dedupe() {
 	rows := rd.file.Rows
 	if len(rows) < 2 {

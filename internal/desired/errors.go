@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // RowError is one problem found in a desired-state file: where it is and what
@@ -27,7 +28,9 @@ type RowError struct {
 type Problem = RowError
 
 // Error formats the problem as FILE:LINE: column X: msg, leaving out the
-// column part when no column applies.
+// column part when no column applies. A column name that does not read
+// safely as it is (one from the header that is not known, with a control
+// character or a quote in it) is shown quoted and cut by quote.Label.
 func (e *RowError) Error() string {
 	var b strings.Builder
 	b.Grow(len(e.File) + len(e.Column) + len(e.Msg) + 24)
@@ -37,7 +40,7 @@ func (e *RowError) Error() string {
 	b.WriteString(": ")
 	if e.Column != "" {
 		b.WriteString("column ")
-		b.WriteString(e.Column)
+		b.WriteString(quote.Label(e.Column))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)

@@ -3,9 +3,10 @@ package desired
 import (
 	"fmt"
 	"hash/maphash"
-	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // userCol names one of the user columns inside the identifier checks.
@@ -37,12 +38,13 @@ func (c userCol) of(r *Row) string {
 	}
 }
 
-// same compares two values of the column: emails case-insensitively, phone
-// numbers by their digits (and a leading +), the rest exactly.
+// same compares two values of the column: emails by email.Equal (ASCII
+// letters case-insensitively), phone numbers by their digits (and a leading
+// +), the rest exactly.
 func (c userCol) same(a, b string) bool {
 	switch c {
 	case ucEmail:
-		return strings.EqualFold(a, b)
+		return email.Equal(a, b)
 	case ucPhone:
 		return phone.Normalize(a) == phone.Normalize(b)
 	}
@@ -153,8 +155,8 @@ func (rd *reader) crossCheck(c idCheck) {
 					continue
 				}
 				if v, pv := c.val.of(ra), c.val.of(rb); !c.val.same(pv, v) {
-					rd.add(ra.Line, c.val.name(), fmt.Sprintf("%s %q has %s %q here but %q on line %d: they name different people",
-						c.key.name(), c.key.of(ra), c.val.name(), v, pv, rb.Line))
+					rd.add(ra.Line, c.val.name(), fmt.Sprintf("%s %s has %s %s here but %s on line %d: they name different people",
+						c.key.name(), quote.Value(c.key.of(ra)), c.val.name(), quote.Value(v), quote.Value(pv), rb.Line))
 				}
 				break
 			}

@@ -12,8 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unsafe"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -42,6 +44,21 @@ type readCase struct {
 	warns   []prob
 	columns []string // checked when not nil
 	ignored []string
+	delim   rune   // the delimiter File reports, checked when not 0
+	enc     string // the encoding File reports, checked when not ""
+}
+
+// utf16Of encodes s as UTF-16 with a byte order mark.
+func utf16Of(s string, bigEndian bool) string {
+	var b []byte
+	for _, u := range append([]uint16{0xFEFF}, utf16.Encode([]rune(s))...) {
+		if bigEndian {
+			b = append(b, byte(u>>8), byte(u))
+		} else {
+			b = append(b, byte(u), byte(u>>8))
+		}
+	}
+	return string(b)
 }
 
 var readCases = []readCase{
@@ -106,6 +123,87 @@ var readCases = []readCase{
 		in:      "\u200Bemail\u200D,access_group\uFEFF\nann@example.com,Lobby\n",
 		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
 		columns: []string{"email", "access_group"},
+	},
+	{
+		name:  "semicolon-separated file is detected from the header",
+		in:    "acs_system;access_group;email;full_name\nHarbor Tower;Lobby;ann@example.com;\"Lee; Ann\"\nHarbor Tower;Floor 2,3;bob@example.com;Bob, Jr\n",
+		delim: ';',
+		rows: []Row{
+			r(2, func(r *Row) {
+				r.SystemName, r.GroupName, r.Email, r.FullName = "Harbor Tower", "Lobby", "ann@example.com", "Lee; Ann"
+			}),
+			r(3, func(r *Row) {
+				r.SystemName, r.GroupName, r.Email, r.FullName = "Harbor Tower", "Floor 2,3", "bob@example.com", "Bob, Jr"
+			}),
+		},
+	},
+	{
+		name:  "tab-separated file keeps its empty fields",
+		in:    "email\taccess_group\tfull_name\tdepartment\nann@example.com\tLobby\t\tSales\n\t\t\t\nbob@example.com\t\"Floor 2\"\tBob\t\n",
+		delim: '\t',
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" }),
+			r(4, func(r *Row) { r.Email, r.GroupName, r.FullName = "bob@example.com", "Floor 2", "Bob" }),
+		},
+		warns: []prob{
+			{1, "department", "ignored"},
+			{3, "", "no value in any known column: row skipped"},
+		},
+		ignored: []string{"department"},
+	},
+	{
+		name:  "pipe-separated file",
+		in:    "email|access_group\nann@example.com|Lobby\n",
+		delim: '|',
+		rows:  []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name:    "a comma header with other separators inside names stays comma",
+		in:      "email,access_group,\"notes; misc\",team|site,a\tb\nann@example.com,Lobby,x,y,z\n",
+		delim:   ',',
+		rows:    []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+		warns:   []prob{{1, "notes; misc", "ignored"}, {1, "team|site", "ignored"}, {1, "a\tb", "ignored"}},
+		ignored: []string{"notes; misc", "team|site", "a\tb"},
+	},
+	{
+		name:    "a tie goes to comma",
+		in:      "acs_system;access_group,email\nA;B,ann@example.com\n",
+		delim:   ',',
+		errs:    []prob{{1, "", "no group column"}},
+		rows:    []Row{r(2, func(r *Row) { r.Email = "ann@example.com" })},
+		warns:   []prob{{1, "acs_system;access_group", "ignored"}},
+		ignored: []string{"acs_system;access_group"},
+	},
+	{
+		name:    "no delimiter makes a known column: read as comma, and the error says so",
+		in:      "name;group\nAnn;Lobby\n",
+		delim:   ',',
+		errs:    []prob{{1, "", "the header names no known column (is the first line a header?): known columns are acs_system_id, acs_system, acs_user_id, user_identity_id, email, phone_number, acs_access_group_id, access_group, full_name; the file was read as comma-separated (pass --delimiter to choose the separator)"}},
+		warns:   []prob{{1, "name;group", "ignored"}},
+		ignored: []string{"name;group"},
+	},
+	{
+		name:  "UTF-16LE with a byte order mark",
+		in:    utf16Of("email;access_group;full_name\r\nzoë@example.com;Lobby;Zoë Orr\r\n", false),
+		delim: ';',
+		enc:   "UTF-16LE",
+		rows:  []Row{r(2, func(r *Row) { r.Email, r.GroupName, r.FullName = "zoë@example.com", "Lobby", "Zoë Orr" })},
+	},
+	{
+		name: "UTF-16BE with a byte order mark",
+		in:   utf16Of("email\taccess_group\nann@example.com\tLobby\n", true),
+		enc:  "UTF-16BE",
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", "Lobby" })},
+	},
+	{
+		name: "UTF-16 without a byte order mark is refused by name",
+		in:   utf16Of("email,access_group\nann@example.com,Lobby\n", false)[2:],
+		errs: []prob{{1, "", "the first line holds NUL bytes: is the file UTF-16 or UTF-32 without a byte order mark? Save it as UTF-8"}},
+	},
+	{
+		name: "UTF-32 is refused by name",
+		in:   "\xFF\xFE\x00\x00e\x00\x00\x00",
+		errs: []prob{{1, "", "the file is UTF-32: save it as UTF-8 (or UTF-16)"}},
 	},
 	{
 		name: "unclosed quote in the header",
@@ -199,15 +297,18 @@ var readCases = []readCase{
 		errs: []prob{{1, "", "empty file: no header row"}},
 	},
 	{
-		name: "header and no rows",
-		in:   "email,access_group\r\n",
-		errs: []prob{{1, "", "the file has a header but no rows"}},
+		name:  "header and no rows is a warning, not an error",
+		in:    "email,access_group\r\n",
+		warns: []prob{{1, "", "the file has a header but no rows: plan and apply refuse it unless --allow-empty-groups"}},
 	},
 	{
-		name:  "header and only empty rows",
-		in:    "email,access_group\n,\n \" \", \n",
-		errs:  []prob{{1, "", "the file has a header but only empty rows"}},
-		warns: []prob{{2, "", "no value in any known column: row skipped"}, {3, "", "no value in any known column: row skipped"}},
+		name: "header and only empty rows is a warning, not an error",
+		in:   "email,access_group\n,\n \" \", \n",
+		warns: []prob{
+			{1, "", "the file has a header but only empty rows: plan and apply refuse it unless --allow-empty-groups"},
+			{2, "", "no value in any known column: row skipped"},
+			{3, "", "no value in any known column: row skipped"},
+		},
 	},
 	{
 		name: "empty rows between rows are skipped",
@@ -276,6 +377,44 @@ var readCases = []readCase{
 		rows: []Row{r(12, func(r *Row) { r.Email, r.GroupName = "ann+tag@sub.example.co.uk", "Lobby" })},
 	},
 	{
+		name: "control characters and invalid UTF-8 are errors in every known column",
+		in: "acs_system,acs_user_id,email,phone_number,access_group,full_name\n" +
+			"Harbor Tower,u1,ann@example.com,,Lob\x00by,Ann\n" + // NUL
+			"Harbor\x1b[31m Tower,u2,,,Lobby,Bob\n" + // ESC
+			"Harbor Tower,u3\x7f,,,Lobby,Cat\n" + // DEL
+			"Harbor Tower,u4,,+1\u0085555,Lobby,Dan\n" + // C1 NEXT LINE
+			"Harbor Tower,u5,,,\"Lob\tby\",Eve\n" + // a tab inside a name
+			"Harbor Tower,u6,,,M\xfcller,Fay\n" + // Latin-1, not UTF-8
+			"Harbor Tower,u7,,,Lobby,\"Gus\x00\"\n" + // NUL in full_name
+			"Harbor Tower,u8,,,Lobby,\"Hal\tLee\r\nJr\"\n" + // tab and line break in full_name: fine
+			"Harbor Tower,u9,ian@exam\x00ple.com,,Lobby,Ian\n", // NUL in an email
+		errs: []prob{
+			{2, "access_group", `value "Lob\x00by" contains the control character U+0000 '\x00'`},
+			{3, "acs_system", `value "Harbor\x1b[31m Tower" contains the control character U+001B '\x1b'`},
+			{4, "acs_user_id", `value "u3\x7f" contains the control character U+007F '\x7f'`},
+			{5, "phone_number", `value "+1\u0085555" contains the control character U+0085 '\u0085'`},
+			{6, "access_group", `value "Lob\tby" contains the control character U+0009 '\t'`},
+			{7, "access_group", `value "M\xfcller" is not valid UTF-8: save the file as UTF-8`},
+			{8, "full_name", `value "Gus\x00" contains the control character U+0000 '\x00'`},
+			{11, "email", `malformed email "ian@exam\x00ple.com": contains '\x00'`},
+		},
+		rows: []Row{r(9, func(r *Row) {
+			r.SystemName, r.AcsUserID, r.GroupName, r.FullName = "Harbor Tower", "u8", "Lobby", "Hal\tLee\nJr" // encoding/csv reads CRLF in a quoted field as LF
+		})},
+	},
+	{
+		name: "a value longer than 1 KiB is an error, quoted and cut",
+		in: "email,access_group\n" +
+			"ann@example.com," + strings.Repeat("g", maxValue) + "\n" + // the longest allowed
+			"bob@example.com," + strings.Repeat("g", maxValue+1) + "\n" +
+			"cat@example.com,\"Lobby\n" + strings.Repeat("dan@example.com,Lobby\n", 60) + "\"\n", // lines 4-65
+		errs: []prob{
+			{3, "access_group", `value "` + strings.Repeat("g", 80) + `"... (1025 bytes) is longer than the 1024 bytes a value may have`},
+			{4, "access_group", `value "Lobby\ndan@example.com,Lobby\ndan@example.com,Lobby\ndan@example.com,Lobby\ndan@"... (1325 bytes) is longer than the 1024 bytes a value may have: it spans several lines; is a quote unbalanced?`},
+		},
+		rows: []Row{r(2, func(r *Row) { r.Email, r.GroupName = "ann@example.com", strings.Repeat("g", maxValue) })},
+	},
+	{
 		name: "row without a user or a group value",
 		in:   "acs_user_id,email,acs_access_group_id,access_group,full_name\n,,g1,,Ann\nu1,,,,Bob\n,,,,Cat\n",
 		errs: []prob{
@@ -298,6 +437,15 @@ var readCases = []readCase{
 			{4, "", "duplicate of line 2: kept once"},
 			{6, "", "duplicate of line 2: kept once"},
 		},
+	},
+	{
+		name: "an email with the Kelvin sign is not a duplicate of the one with k",
+		in:   "email,access_group\nkim@x.com,Lobby\n\u212Aim@x.com,Lobby\nKIM@x.com,Lobby\n",
+		rows: []Row{
+			r(2, func(r *Row) { r.Email, r.GroupName = "kim@x.com", "Lobby" }),
+			r(3, func(r *Row) { r.Email, r.GroupName = "\u212Aim@x.com", "Lobby" }),
+		},
+		warns: []prob{{4, "", "duplicate of line 2: kept once"}},
 	},
 	{
 		name: "same email with two acs_user_ids in one system",
@@ -390,6 +538,12 @@ func TestRead(t *testing.T) {
 			if diff := cmp.Diff(tc.ignored, f.Ignored); diff != "" {
 				t.Errorf("ignored (-want +got):\n%s", diff)
 			}
+			if tc.delim != 0 && (f.Delimiter != tc.delim || !f.DelimiterDetected) {
+				t.Errorf("delimiter = %q (detected %v), want %q detected", f.Delimiter, f.DelimiterDetected, tc.delim)
+			}
+			if tc.enc != "" && f.Encoding != tc.enc {
+				t.Errorf("encoding = %q, want %q", f.Encoding, tc.enc)
+			}
 			sum := sha256.Sum256([]byte(tc.in))
 			if f.SHA256 != hex.EncodeToString(sum[:]) {
 				t.Errorf("SHA256 = %s, want the hash of the raw input", f.SHA256)
@@ -420,6 +574,40 @@ func checkProblems(t *testing.T, kind string, got []RowError, want []prob) {
 			fmt.Fprintf(&b, "\n  %s (line %d, column %q)", g.Error(), g.Line, g.Column)
 		}
 		t.Errorf("%ss: got %d:%s\nwant %d: %+v", kind, len(got), b.String(), len(want), want)
+	}
+}
+
+func TestHugeFieldGivesAShortError(t *testing.T) {
+	// A 10 MB field is refused with a message of a line, not echoed whole.
+	in := "email,access_group\nann@example.com,\"" + strings.Repeat("A", 10<<20) + "\"\nbob@example.com,Lobby\n"
+	f, err := Read(name, strings.NewReader(in), Options{})
+	want := "in.csv:2: column access_group: value \"" + strings.Repeat("A", 80) +
+		"\"... (10485760 bytes) is longer than the 1024 bytes a value may have"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %.300v, want %s", err, want)
+	}
+	if len(f.Rows) != 1 || f.Rows[0].Line != 3 {
+		t.Errorf("rows = %+v, want line 3 only", f.Rows)
+	}
+}
+
+func TestColumnNamesFromTheHeaderAreQuotedWhenNeeded(t *testing.T) {
+	in := "email,access_group,dep\x1bt,\"" + strings.Repeat("n", 200) + "\",site\nann@example.com,Lobby,x,y,z\n"
+	f, err := Read(name, strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range f.Warnings {
+		got = append(got, w.Error())
+	}
+	want := []string{
+		`in.csv:1: column "dep\x1bt": ignored: not a known column`,
+		`in.csv:1: column "` + strings.Repeat("n", 80) + `"... (200 bytes): ignored: not a known column`,
+		`in.csv:1: column site: ignored: not a known column`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 
@@ -572,49 +760,41 @@ func TestLargeFilePresize(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"email", "email", 0},
-		{"emial", "email", 1},
-		{"mail", "email", 1},
-		{"e-mail", "email", 1},
-		{"acces_group", "access_group", 1},
-		{"acs_systemid", "acs_system_id", 1},
-		{"department", "email", 8},
-		{"", "abc", 3},
+func TestCaseFoldHash(t *testing.T) {
+	// Addresses equal under email.Equal must hash alike; those Unicode case
+	// folding alone makes equal must not be equal.
+	hash := func(s string) uint64 {
+		rd := &reader{}
+		rd.h.SetSeed(seed)
+		writeFold(&rd.h, s)
+		return rd.h.Sum64()
+	}
+	for _, pair := range [][2]string{
+		{"ann@example.com", "ANN@EXAMPLE.COM"},
+		{"Zoë@X.org", "zoë@x.ORG"},
+		{"A", "a"},
+		{"straße@x.de", "STRAßE@X.DE"},
+		{"", ""},
 	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		if !email.Equal(pair[0], pair[1]) {
+			t.Fatalf("test pair %q is not email.Equal", pair)
+		}
+		if hash(pair[0]) != hash(pair[1]) {
+			t.Errorf("%q and %q hash differently", pair[0], pair[1])
+		}
+	}
+	for _, pair := range [][2]string{
+		{"kelvin@x.org", "\u212Aelvin@x.org"}, // Kelvin sign
+		{"ſam@x.org", "SAM@x.org"},            // long s
+		{"ZOË@x.org", "zoë@x.org"},            // only ASCII letters fold
+	} {
+		if email.Equal(pair[0], pair[1]) {
+			t.Errorf("%q and %q are email.Equal", pair[0], pair[1])
 		}
 	}
 }
 
-func TestCaseFoldHash(t *testing.T) {
-	// Strings equal under strings.EqualFold must hash alike.
-	for _, pair := range [][2]string{
-		{"ann@example.com", "ANN@EXAMPLE.COM"},
-		{"kelvin@x.org", "\u212Aelvin@x.org"}, // Kelvin sign
-		{"straße@x.de", "STRAßE@X.DE"},
-		{"ſam@x.org", "SAM@x.org"}, // long s
-	} {
-		if !strings.EqualFold(pair[0], pair[1]) {
-			t.Fatalf("test pair %q is not EqualFold", pair)
-		}
-		rd := &reader{}
-		rd.h.SetSeed(maphash.MakeSeed())
-		rd.h.Reset()
-		writeFold(&rd.h, pair[0])
-		a := rd.h.Sum64()
-		rd.h.Reset()
-		writeFold(&rd.h, pair[1])
-		if b := rd.h.Sum64(); a != b {
-			t.Errorf("%q and %q hash differently", pair[0], pair[1])
-		}
-	}
-}
+var seed = maphash.MakeSeed()
 
 func TestLargeFileDuplicatesAndConflicts(t *testing.T) {
 	// Enough rows for the radix sort path, with the repeats far apart.

@@ -1,9 +1,16 @@
 // Package desired reads the desired-state CSV: one row per membership that
 // should exist. It only parses and checks the file; it never calls the API.
 //
-// The file is UTF-8 (a BOM is skipped), with LF or CRLF line ends and quoted
-// fields as in RFC 4180. The first non-empty line is the header; its names
-// are matched case-insensitively, with surrounding spaces ignored:
+// The file is UTF-8 (a byte order mark is skipped), or UTF-16 when it starts
+// with a UTF-16 byte order mark (File.Encoding says which); UTF-32, and
+// UTF-16 without a byte order mark (NUL bytes in the first line), are
+// refused by name. Lines end in LF or CRLF, fields are quoted as in RFC
+// 4180. Fields are separated by Options.Delimiter or, by default, by the
+// one of comma, semicolon (a spreadsheet saved in a European locale), tab
+// and pipe under which the header line names the most known columns, comma
+// on a tie (File.Delimiter says which). The first non-empty line is the
+// header; its names are matched case-insensitively, with surrounding spaces
+// ignored:
 //
 //   - system (optional): acs_system_id or acs_system (the system's name);
 //   - user (the header needs one of these, each row a value in one):
@@ -17,13 +24,28 @@
 // within edit distance 2 of a known column that the header lacks ("emial"):
 // that is an error with a hint, since ignoring it would lose the column.
 //
+// Every value of a known column must be valid UTF-8, at most 1 KiB long and
+// free of control characters (NUL, ESC, DEL, the C1 range; a full_name may
+// hold tabs and line breaks): anything else is an error, so that bad bytes
+// reach neither the terminal nor a plan. Values of ignored columns are never
+// read. Messages show values quoted and cut to a readable length
+// (quote.Value).
+//
+// A header with no rows after it (or only empty ones) is no error: Read
+// returns a File with no rows and a warning, and whether an empty input may
+// be used is the planner's business (its empty-input guard). An empty file,
+// with no header, is an error.
+//
 // Read reports every problem of the file at once as an *Errors, each problem
 // a *RowError naming the file, the physical line the record starts on and
 // the column. Whether the values name things that exist (and agree with one
 // another) is the planner's business: Read only checks what the file alone
 // can tell, including that one acs_user_id or user_identity_id never goes
 // with two emails or phone numbers, and one email or phone number never
-// goes with two acs_user_ids in one system.
+// goes with two acs_user_ids in one system. Rows that repeat an earlier
+// row are dropped with a warning. Emails are compared by email.Equal: only
+// the ASCII letters A-Z match their lower case, so that a non-ASCII
+// character (the Kelvin sign, say) never matches an ASCII one.
 package desired
 
 // Row is one desired membership as written in the CSV, before it is resolved
@@ -39,7 +61,7 @@ type Row struct {
 
 	AcsUserID      string // acs_user_id
 	UserIdentityID string // user_identity_id
-	Email          string // email (trimmed; compared case-insensitively)
+	Email          string // email (trimmed; compared by email.Equal, ASCII letters case-insensitively)
 	Phone          string // phone_number
 
 	GroupID   string // acs_access_group_id

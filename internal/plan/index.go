@@ -8,8 +8,8 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-// sysKey keys a string within one system (a group name, an identity id, a
-// lower-cased email or a normalized phone).
+// sysKey keys a string within one system (a group name, an identity id, an
+// email folded by email.Fold or a normalized phone).
 type sysKey struct {
 	sys int32
 	s   string

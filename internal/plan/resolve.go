@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 // resolved is a row resolved to a group and a target.
@@ -252,7 +254,11 @@ func (rv *resolver) byContact(r *desired.Row, sys int32, col, what, value string
 		}
 		return rv.viaIdentity(r, sys, list[0])
 	case 0:
-		return -1, -1, rv.rowErr(r, col, "", "no ACS user in %s and no user identity has %s %s", rv.sysLabel(sys), what, raw)
+		hint := ""
+		if col == desired.ColumnEmail {
+			hint = emailHint(raw)
+		}
+		return -1, -1, rv.rowErr(r, col, hint, "no ACS user in %s and no user identity has %s %s", rv.sysLabel(sys), what, raw)
 	default:
 		ids := make([]string, len(list))
 		for i, x := range list {
@@ -261,6 +267,22 @@ func (rv *resolver) byContact(r *desired.Row, sys int32, col, what, value string
 		slices.Sort(ids)
 		return -1, -1, rv.rowErr(r, col, "add a user_identity_id or acs_user_id column to choose", "%s %s matches several user identities: %s", what, raw, strings.Join(ids, ", "))
 	}
+}
+
+// emailHint explains, for an email that matches no one, that a non-ASCII
+// character in it matches only itself (email.Fold folds ASCII letters
+// only): "email contains U+212A KELVIN SIGN (not the ASCII letter k):
+// non-ASCII characters must match exactly". It is "" for an ASCII email.
+func emailHint(e string) string {
+	r, ok := email.NonASCII(e)
+	if !ok {
+		return ""
+	}
+	h := "email contains " + quote.Rune(r)
+	if a, ok := email.ASCIITwin(r); ok {
+		h += fmt.Sprintf(" (not the ASCII letter %c)", a)
+	}
+	return h + ": non-ASCII characters must match exactly"
 }
 
 // viaIdentity resolves an identity with no ACS user in sys: the add goes by
@@ -316,14 +338,14 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 			if e != "" && first == "" {
 				first = e
 			}
-			if e != "" && emailKey(e) == emailKey(r.Email) {
+			if e != "" && email.Equal(e, r.Email) {
 				match = true
 			}
 		}
 		switch {
 		case match:
 		case first != "":
-			return rv.rowErr(r, desired.ColumnEmail, "", "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
+			return rv.rowErr(r, desired.ColumnEmail, emailHint(r.Email), "email %s does not match ACS user %s (%s)", r.Email, us.ID, first)
 		default:
 			if other := ix.usersByEmail[sysKey{sys, emailKey(r.Email)}]; len(other) > 0 {
 				return rv.rowErr(r, desired.ColumnEmail, "", "email %s belongs to ACS user %s, not %s", r.Email, rv.userIDs(other), us.ID)
@@ -356,9 +378,9 @@ func (rv *resolver) agreeUser(r *desired.Row, sys, u int32) *RowError {
 func (rv *resolver) agreeIdentity(r *desired.Row, sys, id int32) *RowError {
 	ix := rv.ix
 	idn := ix.identity(id)
-	if r.Email != "" && emailKey(idn.EmailAddress) != emailKey(r.Email) {
+	if r.Email != "" && !email.Equal(strings.TrimSpace(idn.EmailAddress), r.Email) {
 		if idn.EmailAddress != "" {
-			return rv.rowErr(r, desired.ColumnEmail, "", "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
+			return rv.rowErr(r, desired.ColumnEmail, emailHint(r.Email), "email %s does not match user identity %s (%s)", r.Email, idn.ID, idn.EmailAddress)
 		}
 		if other := ix.identByEmail[emailKey(r.Email)]; len(other) > 0 {
 			return rv.rowErr(r, desired.ColumnEmail, "", "email %s belongs to user identity %s, not %s", r.Email, ix.identity(other[0]).ID, idn.ID)

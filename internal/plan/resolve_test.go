@@ -65,6 +65,8 @@ func TestResolve(t *testing.T) {
 			wantOps: []Operation{add(2, "sys_ht", "ag_f2", "u_bob", "")}},
 		{name: "unknown group name hints the closest", rows: []desired.Row{ht(2, desired.ColumnGroupName, "Flor 2", desired.ColumnAcsUserID, "u_bob")},
 			wantErr: []RowError{re(2, desired.ColumnGroupName, "unknown group 'Flor 2' in Harbor Tower", "did you mean 'Floor 2'?")}},
+		{name: "a swap of two letters is one edit", rows: []desired.Row{ht(2, desired.ColumnGroupName, "Lboby", desired.ColumnAcsUserID, "u_bob")},
+			wantErr: []RowError{re(2, desired.ColumnGroupName, "unknown group 'Lboby' in Harbor Tower", "did you mean 'Lobby'?")}},
 		{name: "unknown group name far from all has no hint", rows: []desired.Row{ht(2, desired.ColumnGroupName, "Roof Terrace", desired.ColumnAcsUserID, "u_bob")},
 			wantErr: []RowError{re(2, desired.ColumnGroupName, "unknown group 'Roof Terrace' in Harbor Tower", "")}},
 		{name: "group name of another system is unknown here", rows: []desired.Row{ht(2, desired.ColumnGroupName, "Lab", desired.ColumnAcsUserID, "u_bob")},

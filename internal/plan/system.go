@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acs-bulk/acs-bulk/internal/email"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 )
 
@@ -108,24 +109,11 @@ func (ix *index) systemIDs(list []int32) string {
 	return strings.Join(ids, ", ")
 }
 
-// foldName folds the ASCII letters of a name to lower case and leaves every
-// other character as it is, so that no non-ASCII character ever matches an
-// ASCII one.
-func foldName(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; 'A' <= c && c <= 'Z' {
-					b[j] = c + 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
+// foldName is the form system names are compared in: the email rule
+// (email.Fold), ASCII letters folded and nothing else, so that no non-ASCII
+// character ever matches an ASCII one.
+func foldName(s string) string { return email.Fold(s) }
 
 // emailKey is the form emails are matched in: trimmed, ASCII letters folded
 // to lower case, nothing else changed.
-func emailKey(e string) string { return foldName(strings.TrimSpace(e)) }
+func emailKey(e string) string { return email.Fold(strings.TrimSpace(e)) }
