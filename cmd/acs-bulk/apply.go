@@ -28,7 +28,7 @@ type applyOptions struct {
 }
 
 // planOnlyFlags shape a plan: a saved plan keeps the ones it was made with.
-var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "max-adds", "allow-empty-groups", "skip-unresolved"}
+var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "max-adds", "allow-empty-groups", "skip-unresolved", "delimiter"}
 
 func newApplyCmd(io *IO, g *globalOptions) *cobra.Command {
 	o := &applyOptions{io: io, global: g, now: time.Now}
@@ -79,7 +79,7 @@ not_attempted.
 }
 
 func applyRun(ctx context.Context, o *applyOptions, c *runCmd) error {
-	if o.PlanFile == "" && o.plan.File == "" {
+	if o.PlanFile == "" && o.plan.input.File == "" {
 		return exitcode.Usagef("apply needs --file FILE or --plan PLAN.json")
 	}
 	for _, name := range planOnlyFlags {
@@ -116,7 +116,7 @@ func (o *applyOptions) fresh(ctx context.Context, c *runCmd) (*batch.Job, error)
 	if err != nil {
 		return nil, err
 	}
-	return &batch.Job{Verb: batch.Apply, Doc: pl.document(o.plan.File, o.now())}, nil
+	return &batch.Job{Verb: batch.Apply, Doc: pl.document(o.plan.input.File, o.now())}, nil
 }
 
 // saved loads a saved plan and checks it against the live state and, with
@@ -128,16 +128,16 @@ func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error)
 		return nil, err
 	}
 	check := batch.SavedCheck{Path: o.PlanFile, AllowStale: o.AllowStale}
-	if o.plan.File != "" {
-		sum, err := desired.FileSHA256(o.plan.File)
+	if o.plan.input.File != "" {
+		sum, err := desired.FileSHA256(o.plan.input.File)
 		if err != nil {
 			return nil, exitcode.With(exitcode.Usage, err)
 		}
 		if sum != doc.InputSHA256 {
-			return nil, exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", o.plan.File, batch.Short(sum), batch.Short(doc.InputSHA256)))
+			return nil, exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", o.plan.input.File, batch.Short(sum), batch.Short(doc.InputSHA256)))
 		}
 		check.Fingerprint = func(ctx context.Context) (string, error) {
-			f, err := readDesired(o.io, o.global, o.plan.File)
+			f, err := o.plan.input.read(o.io, o.global)
 			if err != nil {
 				return "", err
 			}

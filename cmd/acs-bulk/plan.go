@@ -18,7 +18,7 @@ import (
 
 // planFlags are the flags that shape a plan; apply shares them.
 type planFlags struct {
-	File             string
+	input            inputFlags
 	Systems          []string
 	Mode             string
 	Scope            string
@@ -29,7 +29,7 @@ type planFlags struct {
 }
 
 func (p *planFlags) register(f *pflag.FlagSet) {
-	f.StringVarP(&p.File, "file", "f", "", "desired-state CSV")
+	p.input.register(f, "desired-state CSV")
 	f.StringArrayVar(&p.Systems, "system", nil, "access system id or name to work on (repeatable; default: the systems the CSV names)")
 	f.StringVar(&p.Mode, "mode", "sync", "sync (add the missing, remove the extra), add-only or remove-only")
 	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV names) or systems (every managed group of the systems, emptying groups absent from the CSV)")
@@ -87,7 +87,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	if err != nil {
 		return nil, err
 	}
-	f, err := readDesired(io, g, pf.File)
+	f, err := pf.input.read(io, g)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	var rowErrs *plan.Errors
 	switch {
 	case errors.As(err, &rowErrs):
-		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%d row%s of %s did not resolve; nothing was planned (--skip-unresolved plans the rest):\n%w", len(rowErrs.Rows), plural(len(rowErrs.Rows)), pf.File, err))
+		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%d row%s of %s did not resolve; nothing was planned (--skip-unresolved plans the rest):\n%w", len(rowErrs.Rows), plural(len(rowErrs.Rows)), pf.input.File, err))
 	case err != nil:
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
@@ -207,7 +207,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 		return err
 	}
 	if o.Out != "" {
-		b, err := pl.document(o.plan.File, o.now()).Marshal()
+		b, err := pl.document(o.plan.input.File, o.now()).Marshal()
 		if err != nil {
 			return err
 		}

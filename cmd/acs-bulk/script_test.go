@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -80,6 +81,8 @@ func scriptClient(ts *testscript.TestScript) *seam.Client {
 //	filetype KIND FILE             check what FILE is, not following a link:
 //	                               file, symlink, fifo, dir or device
 //	status N CMD ARGS...           run CMD and check that it exits with N
+//	utf16 SRC DST                  write SRC as UTF-16LE with a byte order mark
+//	bigfield FILE N                write a CSV whose one row has an N-byte group name
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sandbox-start": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -200,6 +203,26 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			if (kind == args[0]) == neg {
 				ts.Fatalf("%s is a %s", args[1], kind)
 			}
+		},
+		"utf16": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: utf16 SRC DST")
+			}
+			src := []rune(ts.ReadFile(args[0]))
+			out := []byte{0xFF, 0xFE}
+			for _, u := range utf16.Encode(src) {
+				out = append(out, byte(u), byte(u>>8))
+			}
+			ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o600))
+		},
+		"bigfield": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: bigfield FILE N")
+			}
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			data := "acs_system,access_group,email\nHarbor Tower," + strings.Repeat("A", n) + ",ann@harbor.example\n"
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data), 0o600))
 		},
 		"status": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) < 2 {
