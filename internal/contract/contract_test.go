@@ -12,6 +12,7 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	okSystem := `{"ok":true,"acs_systems":[{"acs_system_id":"acs_system1","name":"Harbor Tower","is_credential_manager":false,"location":{"time_zone":null},"created_at":"2026-01-02T03:04:05.000Z","workspace_id":"ws1","connected_account_ids":["ca1"],"connected_account_id":"ca1","image_url":"https://example.com/x.png","image_alt_text":"x","errors":[],"warnings":[]}]}`
+	okGroup := `{"ok":true,"acs_access_group":{"acs_access_group_id":"g1","acs_system_id":"s1","workspace_id":"ws1","connected_account_id":"ca1","name":"Lobby","access_group_type":"brivo_group","access_group_type_display_name":"Brivo Group","display_name":"Lobby","external_type":"brivo_group","external_type_display_name":"Brivo Group","created_at":"2026-01-02T03:04:05.000Z","errors":[],"warnings":[],"pending_mutations":[],"is_managed":true}}`
 	cases := []struct {
 		name, method, target, auth, body string
 		status                           int
@@ -25,6 +26,16 @@ func TestContract(t *testing.T) {
 		{"unknown route", "GET", "/acs/nope", "Bearer seam_x", "", 404, "", "no such route", "no such route"},
 		{"body missing required field", "POST", "/acs/access_groups/add_user", "Bearer seam_x", `{"acs_user_id":"u1"}`, 200, `{"ok":true}`, "acs_access_group_id", ""},
 		{"non-uuid ids are accepted", "PUT", "/acs/access_groups/add_user", "Bearer seam_x", `{"acs_access_group_id":"acs_access_group1","acs_user_id":"acs_user1"}`, 200, `{"ok":true}`, "", ""},
+		{"group with errors and pending mutations", "GET", "/acs/access_groups/get?acs_access_group_id=g1", "Bearer seam_x", "", 200, okGroup, "", ""},
+		{"group without pending_mutations", "GET", "/acs/access_groups/get?acs_access_group_id=g1", "Bearer seam_x", "", 200, strings.Replace(okGroup, `"pending_mutations":[],`, "", 1), "", "pending_mutations"},
+		{"group without errors", "GET", "/acs/access_groups/get?acs_access_group_id=g1", "Bearer seam_x", "", 200, strings.Replace(okGroup, `"errors":[],`, "", 1), "", "errors"},
+		{"unmanaged group must say is_managed false", "GET", "/acs/access_groups/unmanaged/get?acs_access_group_id=g1", "Bearer seam_x", "", 200, okGroup, "", "is_managed"},
+		{"error envelope", "GET", "/acs/systems/list", "Bearer seam_x", "", 404, `{"error":{"type":"acs_system_not_found","message":"no"},"ok":false}`, "", ""},
+		{"error with validation errors and data", "PUT", "/acs/access_groups/add_user", "Bearer seam_x", `{"acs_access_group_id":"g1","acs_user_id":"u1"}`, 400, `{"error":{"type":"invalid_input","message":"m","validation_errors":{"_errors":[]},"data":{"x":1}},"ok":false}`, "", ""},
+		{"error without type", "GET", "/acs/systems/list", "Bearer seam_x", "", 500, `{"error":{"message":"boom"},"ok":false}`, "", "error.type"},
+		{"error without ok false", "GET", "/acs/systems/list", "Bearer seam_x", "", 400, `{"error":{"type":"invalid_input","message":"m"}}`, "", `"ok": false`},
+		{"validation_errors not an object", "GET", "/acs/systems/list", "Bearer seam_x", "", 400, `{"error":{"type":"invalid_input","message":"m","validation_errors":["x"]},"ok":false}`, "", "validation_errors"},
+		{"empty 503 passes", "GET", "/acs/systems/list", "Bearer seam_x", "", 503, ``, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
