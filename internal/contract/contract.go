@@ -260,55 +260,93 @@ func (s *Spec) SchemaProperties(name string) ([]string, error) {
 	return names, nil
 }
 
-// Operation describes the parameters of one route and method of the
-// document: where they are read from and which are required.
-type Operation struct {
-	// Query are the query parameters, by name, true when required.
-	Query map[string]bool
-	// Body are the properties of the JSON body, by name, true when
-	// required. Properties of oneOf alternatives are listed as optional.
-	Body map[string]bool
-	// HasBody reports whether the operation has a JSON request body.
-	HasBody bool
+// SchemaEnum returns the values a property of a schema of the document's
+// components may take (its enum), as strings.
+func (s *Spec) SchemaEnum(schema, property string) ([]string, error) {
+	ref := s.doc.Components.Schemas[schema]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("no schema %q in the openapi document", schema)
+	}
+	p := ref.Value.Properties[property]
+	if p == nil || p.Value == nil || len(p.Value.Enum) == 0 {
+		return nil, fmt.Errorf("schema %q has no enum property %q", schema, property)
+	}
+	out := make([]string, 0, len(p.Value.Enum))
+	for _, v := range p.Value.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out, nil
 }
 
-// Operation returns the parameters of method on path; ok is false when the
-// document has no such operation.
-func (s *Spec) Operation(method, path string) (op Operation, ok bool) {
+// Param is one request parameter of an operation of the document.
+type Param struct {
+	// In is "query" or "body" (a property of the JSON request body).
+	In string
+	// Required reports whether the operation requires it. Properties of a
+	// body's oneOf alternatives are not required.
+	Required bool
+	// Type and Format are the schema's type ("string", "integer", "array",
+	// "object", ...) and format ("date-time", "uuid", ...).
+	Type, Format string
+	// ItemType is the type of an array's items.
+	ItemType string
+	// Nullable reports whether null is allowed.
+	Nullable bool
+	// MinLength is a string's minimum length.
+	MinLength uint64
+}
+
+// Operation returns the parameters of method on path by name; ok is false
+// when the document has no such operation.
+func (s *Spec) Operation(method, path string) (params map[string]Param, ok bool) {
 	item := s.doc.Paths.Value(path)
 	if item == nil {
-		return op, false
+		return nil, false
 	}
 	o := item.GetOperation(strings.ToUpper(method))
 	if o == nil {
-		return op, false
+		return nil, false
 	}
-	op = Operation{Query: map[string]bool{}, Body: map[string]bool{}}
+	params = map[string]Param{}
+	describe := func(in string, required bool, ref *openapi3.SchemaRef) Param {
+		p := Param{In: in, Required: required}
+		if ref == nil || ref.Value == nil {
+			return p
+		}
+		v := ref.Value
+		if v.Type != nil && len(*v.Type) > 0 {
+			p.Type = (*v.Type)[0]
+		}
+		p.Format, p.Nullable, p.MinLength = v.Format, v.Nullable, v.MinLength
+		if v.Items != nil && v.Items.Value != nil && v.Items.Value.Type != nil && len(*v.Items.Value.Type) > 0 {
+			p.ItemType = (*v.Items.Value.Type)[0]
+		}
+		return p
+	}
 	for _, p := range o.Parameters {
 		if p.Value != nil && p.Value.In == "query" {
-			op.Query[p.Value.Name] = p.Value.Required
+			params[p.Value.Name] = describe("query", p.Value.Required, p.Value.Schema)
 		}
 	}
 	if o.RequestBody != nil && o.RequestBody.Value != nil {
 		if mt := o.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-			op.HasBody = true
 			sch := mt.Schema.Value
-			for n := range sch.Properties {
-				op.Body[n] = slices.Contains(sch.Required, n)
+			for n, ref := range sch.Properties {
+				params[n] = describe("body", slices.Contains(sch.Required, n), ref)
 			}
 			for _, alt := range sch.OneOf {
 				if alt.Value == nil {
 					continue
 				}
-				for n := range alt.Value.Properties {
-					if _, seen := op.Body[n]; !seen {
-						op.Body[n] = false
+				for n, ref := range alt.Value.Properties {
+					if _, seen := params[n]; !seen {
+						params[n] = describe("body", false, ref)
 					}
 				}
 			}
 		}
 	}
-	return op, true
+	return params, true
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

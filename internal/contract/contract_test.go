@@ -2,8 +2,11 @@ package contract
 
 import (
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestContract(t *testing.T) {
@@ -61,5 +64,56 @@ func TestContract(t *testing.T) {
 			h := map[string][]string{"Content-Type": {"application/json"}}
 			check("response", s.ValidateResponse(r, []byte(c.body), c.status, h, []byte(c.respBody)), c.wantResp)
 		})
+	}
+}
+
+func TestOperationAndSchemaProperties(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, ok := s.Operation("DELETE", "/acs/access_groups/remove_user")
+	if !ok {
+		t.Fatal("no DELETE /acs/access_groups/remove_user")
+	}
+	want := map[string]Param{
+		"acs_access_group_id": {In: "query", Required: true, Type: "string", Format: "uuid"},
+		"acs_user_id":         {In: "query", Type: "string", Format: "uuid"},
+		"user_identity_id":    {In: "query", Type: "string", Format: "uuid"},
+	}
+	if diff := cmp.Diff(want, del); diff != "" {
+		t.Errorf("DELETE remove_user (-want +got):\n%s", diff)
+	}
+	list, _ := s.Operation("POST", "/acs/users/list")
+	if p := list["limit"]; p.In != "body" || p.Type != "integer" || p.Required {
+		t.Errorf("POST users/list limit = %+v", p)
+	}
+	if p := list["page_cursor"]; !p.Nullable {
+		t.Errorf("page_cursor = %+v, want nullable", p)
+	}
+	ids, _ := s.Operation("GET", "/user_identities/list")
+	if p := ids["user_identity_ids"]; p.Type != "array" || p.ItemType != "string" {
+		t.Errorf("user_identity_ids = %+v", p)
+	}
+	get, _ := s.Operation("POST", "/user_identities/get")
+	if p, ok := get["user_identity_key"]; !ok || p.Required {
+		t.Errorf("oneOf property user_identity_key = %+v, %v; want listed, optional", p, ok)
+	}
+	if _, ok := s.Operation("PATCH", "/acs/users/list"); ok {
+		t.Error("PATCH /acs/users/list found")
+	}
+	props, err := s.SchemaProperties("acs_access_group")
+	if err != nil || !slices.Contains(props, "pending_mutations") || !slices.Contains(props, "errors") || !slices.IsSorted(props) {
+		t.Errorf("acs_access_group properties %v, %v", props, err)
+	}
+	if _, err := s.SchemaProperties("nope"); err == nil {
+		t.Error("no error for an unknown schema")
+	}
+	enum, err := s.SchemaEnum("acs_user", "is_managed")
+	if err != nil || !cmp.Equal(enum, []string{"true"}) {
+		t.Errorf("acs_user is_managed enum %v, %v", enum, err)
+	}
+	if _, err := s.SchemaEnum("acs_user", "full_name"); err == nil {
+		t.Error("no error for a property without an enum")
 	}
 }
