@@ -1,7 +1,12 @@
 // Package sandbox is an in-memory Seam API server for rehearsing access-group
 // migrations and for tests. It serves the access-control routes acs-bulk uses
 // (systems, access groups, ACS users, user identities), with Seam's
-// authentication, error shapes, pagination and membership semantics, holds its
+// authentication, error shapes, pagination and membership semantics, and is
+// as strict as Seam's route framework (nextlove): parameters are read where
+// the OpenAPI document puts them for the method, and unknown, mistyped or
+// missing ones are refused as Seam refuses them. It models the asynchronous
+// side of membership changes (pending on the user and the group, deferred,
+// refused by the access system; see Options.PropagationDelay), holds its
 // world in a State that loads from and saves to a JSON file, and can inject
 // faults: latency, rate limits, server errors, dropped connections and
 // failures scripted for one user or group. Responses validate against Seam's
