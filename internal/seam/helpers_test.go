@@ -45,10 +45,6 @@ func contractTransport(t *testing.T, base http.RoundTripper, checkResponses bool
 	})
 }
 
-type rtFunc func(*http.Request) (*http.Response, error)
-
-func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // testOptions are options for a client of srv: contract-checked transport,
 // 1 ms backoffs, no environment.
 func testOptions(t *testing.T, srv *httptest.Server, checkResponses bool) Options {
