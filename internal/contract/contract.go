@@ -1,17 +1,23 @@
 // Package contract checks HTTP requests and responses against Seam's OpenAPI
-// document (testdata/openapi-acs.json, a copy of ../shared/seam). Tests wrap
-// the client's transport or the sandbox's handler with it, so that both sides
-// of the wire are held to the same contract.
+// document (testdata/openapi-acs.json, a copy of ../shared/seam, from
+// @seamapi/types 1.977.0), and error responses against Seam's error envelope.
+// Tests wrap the client's transport or the sandbox's handler with it, so that
+// both sides of the wire are held to the same contract.
 package contract
 
 import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -23,15 +29,6 @@ import (
 
 //go:embed testdata/openapi-acs.json
 var specJSON []byte
-
-// Undocumented lists real Seam routes that acs-bulk uses but that our copy of
-// the OpenAPI document does not describe (Seam documents them separately).
-// Transport and Middleware pass them through unchecked; ValidateRequest and
-// ValidateResponse still reject them.
-var Undocumented = map[string]bool{
-	"/acs/access_groups/unmanaged/list": true,
-	"/acs/access_groups/unmanaged/get":  true,
-}
 
 // Spec is a loaded OpenAPI document with a router for its paths.
 type Spec struct {
@@ -117,9 +114,15 @@ func (s *Spec) ValidateRequest(r *http.Request, body []byte) error {
 }
 
 // ValidateResponse checks a response to the given request against the
-// document. Statuses the document does not list (404, 429, 5xx) pass: Seam
-// documents only 200, 400 and 401, and their error bodies have no schema.
+// document. The document describes only 200 bodies (its 400 and 401 have no
+// schema, and 404, 405, 429 and 5xx are not listed), so every error response
+// is also held to Seam's error envelope (see ValidateErrorBody).
 func (s *Spec) ValidateResponse(r *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
+	if status >= 400 {
+		if err := ValidateErrorBody(header, body); err != nil {
+			return fmt.Errorf("response %d to %s %s: %w", status, r.Method, r.URL.Path, err)
+		}
+	}
 	in, err := s.input(r, reqBody)
 	if err != nil {
 		return err
@@ -157,9 +160,6 @@ func (s *Spec) Transport(base http.RoundTripper, report func(error)) http.RoundT
 			body = b
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
-		if Undocumented[r.URL.Path] {
-			return base.RoundTrip(r)
-		}
 		if err := s.ValidateRequest(r, body); err != nil {
 			report(err)
 		}
@@ -192,10 +192,8 @@ func (s *Spec) Middleware(h http.Handler, report func(error)) http.Handler {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
-		if !Undocumented[r.URL.Path] {
-			if err := s.ValidateResponse(r, body, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
-				report(err)
-			}
+		if err := s.ValidateResponse(r, body, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			report(err)
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
@@ -203,6 +201,152 @@ func (s *Spec) Middleware(h http.Handler, report func(error)) http.Handler {
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
 	})
+}
+
+// ValidateErrorBody checks an error response's body against the envelope
+// Seam's route framework writes: {"error": {"type": "...", "message": "...",
+// "validation_errors": {...}?, "data": ...?}, "ok": false}. A body that is
+// empty or not JSON passes, as Seam answers some errors that way (a bare 404
+// from an unknown route, an empty 503 during an outage); a body that says it
+// is JSON must be the envelope.
+func ValidateErrorBody(header http.Header, body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	if mt != "application/json" {
+		return nil
+	}
+	var env struct {
+		Error *struct {
+			Type             *string         `json:"type"`
+			Message          *string         `json:"message"`
+			ValidationErrors json.RawMessage `json:"validation_errors"`
+		} `json:"error"`
+		OK *bool `json:"ok"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("error body is not Seam's error envelope: %w", err)
+	}
+	switch {
+	case env.Error == nil:
+		return errors.New("error body has no \"error\" object")
+	case env.Error.Type == nil || *env.Error.Type == "":
+		return errors.New("error body has no error.type")
+	case env.Error.Message == nil:
+		return errors.New("error body has no error.message")
+	case env.OK == nil || *env.OK:
+		return errors.New("error body lacks \"ok\": false")
+	}
+	if v := bytes.TrimSpace(env.Error.ValidationErrors); len(v) > 0 && v[0] != '{' {
+		return fmt.Errorf("error.validation_errors is not an object: %.80s", v)
+	}
+	return nil
+}
+
+// SchemaProperties returns the property names of a schema of the document's
+// components (e.g. "acs_user"), sorted, so that code that mirrors a Seam
+// object can be checked against the document.
+func (s *Spec) SchemaProperties(name string) ([]string, error) {
+	ref := s.doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("no schema %q in the openapi document", name)
+	}
+	names := make([]string, 0, len(ref.Value.Properties))
+	for n := range ref.Value.Properties {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// SchemaEnum returns the values a property of a schema of the document's
+// components may take (its enum), as strings.
+func (s *Spec) SchemaEnum(schema, property string) ([]string, error) {
+	ref := s.doc.Components.Schemas[schema]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("no schema %q in the openapi document", schema)
+	}
+	p := ref.Value.Properties[property]
+	if p == nil || p.Value == nil || len(p.Value.Enum) == 0 {
+		return nil, fmt.Errorf("schema %q has no enum property %q", schema, property)
+	}
+	out := make([]string, 0, len(p.Value.Enum))
+	for _, v := range p.Value.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out, nil
+}
+
+// Param is one request parameter of an operation of the document.
+type Param struct {
+	// In is "query" or "body" (a property of the JSON request body).
+	In string
+	// Required reports whether the operation requires it. Properties of a
+	// body's oneOf alternatives are not required.
+	Required bool
+	// Type and Format are the schema's type ("string", "integer", "array",
+	// "object", ...) and format ("date-time", "uuid", ...).
+	Type, Format string
+	// ItemType is the type of an array's items.
+	ItemType string
+	// Nullable reports whether null is allowed.
+	Nullable bool
+	// MinLength is a string's minimum length.
+	MinLength uint64
+}
+
+// Operation returns the parameters of method on path by name; ok is false
+// when the document has no such operation.
+func (s *Spec) Operation(method, path string) (params map[string]Param, ok bool) {
+	item := s.doc.Paths.Value(path)
+	if item == nil {
+		return nil, false
+	}
+	o := item.GetOperation(strings.ToUpper(method))
+	if o == nil {
+		return nil, false
+	}
+	params = map[string]Param{}
+	describe := func(in string, required bool, ref *openapi3.SchemaRef) Param {
+		p := Param{In: in, Required: required}
+		if ref == nil || ref.Value == nil {
+			return p
+		}
+		v := ref.Value
+		if v.Type != nil && len(*v.Type) > 0 {
+			p.Type = (*v.Type)[0]
+		}
+		p.Format, p.Nullable, p.MinLength = v.Format, v.Nullable, v.MinLength
+		if v.Items != nil && v.Items.Value != nil && v.Items.Value.Type != nil && len(*v.Items.Value.Type) > 0 {
+			p.ItemType = (*v.Items.Value.Type)[0]
+		}
+		return p
+	}
+	for _, p := range o.Parameters {
+		if p.Value != nil && p.Value.In == "query" {
+			params[p.Value.Name] = describe("query", p.Value.Required, p.Value.Schema)
+		}
+	}
+	if o.RequestBody != nil && o.RequestBody.Value != nil {
+		if mt := o.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			sch := mt.Schema.Value
+			for n, ref := range sch.Properties {
+				params[n] = describe("body", slices.Contains(sch.Required, n), ref)
+			}
+			for _, alt := range sch.OneOf {
+				if alt.Value == nil {
+					continue
+				}
+				for n, ref := range alt.Value.Properties {
+					if _, seen := params[n]; !seen {
+						params[n] = describe("body", false, ref)
+					}
+				}
+			}
+		}
+	}
+	return params, true
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -43,6 +44,101 @@ type Faults struct {
 	// Scripted are failures for chosen users or groups, applied to
 	// membership changes (add and remove, on every route that makes them).
 	Scripted []ScriptedFailure
+	// Defer makes membership changes of these users and groups scheduled
+	// rather than pushed: until Options.PropagationDelay has passed, the
+	// user shows a deferring_group_membership_update mutation (with
+	// acs_access_group_id and variant "adding" or "removing") and the group
+	// a deferring_user_membership_update (acs_user_id, variant) instead of
+	// the updating_* ones. Needs PropagationDelay above zero.
+	Defer []Target
+	// AcsReject makes the access system refuse membership changes of these
+	// users and groups: the change is accepted (200) and shows as pending,
+	// but when Options.PropagationDelay has passed the membership goes back
+	// to what it was and the user carries a failed_to_update_on_acs_system
+	// error (message naming the group, created_at the time of the refusal)
+	// until a later change of the same membership reaches the access
+	// system. Needs PropagationDelay above zero.
+	AcsReject []Target
+}
+
+// Target names the membership changes a Defer or AcsReject fault strikes:
+// those of one ACS user or of one access group. Exactly one field is set.
+type Target struct {
+	// AcsUserID matches changes of this ACS user.
+	AcsUserID string
+	// AccessGroupID matches changes of this access group.
+	AccessGroupID string
+}
+
+// ParseTarget parses the command-line form of a Target: KIND=VALUE, KIND
+// user (an acs_user_id) or group (an acs_access_group_id), e.g.
+// "user=acs_user1" or "group=9b0c...".
+func ParseTarget(s string) (Target, error) {
+	var t Target
+	kind, value, ok := strings.Cut(s, "=")
+	if !ok {
+		return t, fmt.Errorf("target %q: want KIND=VALUE, KIND user or group", s)
+	}
+	if value == "" {
+		return t, fmt.Errorf("target %q: empty %s", s, kind)
+	}
+	switch kind {
+	case "user":
+		t.AcsUserID = value
+	case "group":
+		t.AccessGroupID = value
+	default:
+		return t, fmt.Errorf("target %q: kind %q is not user or group", s, kind)
+	}
+	return t, nil
+}
+
+// String returns the target in the form ParseTarget reads.
+func (t Target) String() string {
+	if t.AccessGroupID != "" {
+		return "group=" + t.AccessGroupID
+	}
+	return "user=" + t.AcsUserID
+}
+
+// matchesAny reports whether a change of userID in groupID is one of targets'.
+func matchesAny(targets []Target, userID, groupID string) bool {
+	for _, t := range targets {
+		if (t.AcsUserID != "" && t.AcsUserID == userID) || (t.AccessGroupID != "" && t.AccessGroupID == groupID) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNeedsPropagationDelay is wrapped by the error of Options.Validate when
+// Faults.Defer or Faults.AcsReject are set without a PropagationDelay: both
+// act when the delay has passed.
+var ErrNeedsPropagationDelay = errors.New("needs a propagation delay above zero")
+
+// Validate checks the options: the faults (see Faults.Validate), a
+// PropagationDelay that is not negative, and one above zero when
+// Faults.Defer or Faults.AcsReject are set.
+func (o Options) Validate() error {
+	if err := o.Faults.Validate(); err != nil {
+		return err
+	}
+	if o.PropagationDelay < 0 {
+		return fmt.Errorf("propagation delay %v must not be negative", o.PropagationDelay)
+	}
+	if o.PropagationDelay == 0 {
+		var set []string
+		if len(o.Faults.Defer) > 0 {
+			set = append(set, "Defer")
+		}
+		if len(o.Faults.AcsReject) > 0 {
+			set = append(set, "AcsReject")
+		}
+		if len(set) > 0 {
+			return fmt.Errorf("faults: %s: %w (they act on a change still on its way when the delay passes)", strings.Join(set, " and "), ErrNeedsPropagationDelay)
+		}
+	}
+	return nil
 }
 
 // ScriptedFailure makes membership changes of one ACS user, one access group
@@ -168,6 +264,16 @@ func (f Faults) Validate() error {
 		}
 		if sf.Times < 0 {
 			return fmt.Errorf("faults: scripted[%d]: times %d is negative", i, sf.Times)
+		}
+	}
+	for _, l := range []struct {
+		name string
+		list []Target
+	}{{"defer", f.Defer}, {"acs_reject", f.AcsReject}} {
+		for i, t := range l.list {
+			if (t.AcsUserID == "") == (t.AccessGroupID == "") {
+				return fmt.Errorf("faults: %s[%d]: set exactly one of AcsUserID, AccessGroupID", l.name, i)
+			}
 		}
 	}
 	return nil

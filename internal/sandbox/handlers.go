@@ -5,11 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
-
-// mutationMembership is the pending mutation code of a membership change.
-const mutationMembership = "updating_group_membership"
 
 // ok wraps a payload in Seam's success envelope.
 func ok(key string, v any) map[string]any {
@@ -67,19 +63,28 @@ func (s *Server) identityUser(identityID, systemID string) *AcsUser {
 
 func (s *Server) systemsList(c *call) (any, *apiError) {
 	account := c.p.str("connected_account_id")
-	c.p.str("customer_key") // accepted; the sandbox has no customers
-	if e := c.p.failure(); e != nil {
-		return nil, e
-	}
+	search := strings.ToLower(c.p.str("search"))
 	out := []systemJSON{}
+	if c.p.str("customer_key") != "" {
+		return ok("acs_systems", out), nil // the sandbox has no customers: no system is a customer's
+	}
 	for i := range s.st.AcsSystems {
 		x := &s.st.AcsSystems[i]
 		if account != "" && x.ConnectedAccountID != account {
 			continue
 		}
+		if search != "" && !containsFold(search, x.Name, x.AcsSystemID) {
+			continue
+		}
 		out = append(out, s.renderSystem(x))
 	}
 	return ok("acs_systems", out), nil
+}
+
+// containsFold reports whether one of fields contains the lower-case needle,
+// ignoring case.
+func containsFold(needle string, fields ...string) bool {
+	return slices.ContainsFunc(fields, func(f string) bool { return strings.Contains(strings.ToLower(f), needle) })
 }
 
 func (s *Server) systemsGet(c *call) (any, *apiError) {
@@ -96,14 +101,13 @@ func (s *Server) systemsGet(c *call) (any, *apiError) {
 
 // --- access groups ---
 
-// groupFilter selects groups by system, member user or member identity.
+// groupFilter selects groups by system, member user, member identity or a
+// search of their name and id.
 func (s *Server) groupFilter(c *call) (func(*AcsAccessGroup) bool, *apiError) {
 	systemID := c.p.str("acs_system_id")
 	userID := c.p.str("acs_user_id")
 	identityID := c.p.str("user_identity_id")
-	if e := c.p.failure(); e != nil {
-		return nil, e
-	}
+	search := strings.ToLower(c.p.str("search"))
 	if systemID != "" {
 		if _, e := s.findSystem(systemID); e != nil {
 			return nil, e
@@ -133,6 +137,9 @@ func (s *Server) groupFilter(c *call) (func(*AcsAccessGroup) bool, *apiError) {
 			return false
 		}
 		if identityID != "" && !slices.ContainsFunc(identityUsers, func(u string) bool { return s.members[g.AcsAccessGroupID][u] }) {
+			return false
+		}
+		if search != "" && !containsFold(search, g.Name, g.DisplayName, g.AcsAccessGroupID) {
 			return false
 		}
 		return true
@@ -336,7 +343,7 @@ func (s *Server) addMember(c *call, g *AcsAccessGroup, t target) *apiError {
 	changed := !s.members[g.AcsAccessGroupID][userID]
 	if changed {
 		s.members[g.AcsAccessGroupID][userID] = true
-		s.addPending(userID, c.now, "Adding the user to access group "+g.Name, nil, &g.AcsAccessGroupID)
+		s.recordChange(c, g.AcsAccessGroupID, userID, true)
 	}
 	s.logChange(c, "add", g.AcsAccessGroupID, userID, changed, userAction)
 	c.header.Set("X-Sandbox-Acs-User-Id", userID)
@@ -358,28 +365,11 @@ func (s *Server) removeMember(c *call, g *AcsAccessGroup, t target) *apiError {
 		changed = s.members[g.AcsAccessGroupID][userID]
 		if changed {
 			delete(s.members[g.AcsAccessGroupID], userID)
-			s.addPending(userID, c.now, "Removing the user from access group "+g.Name, &g.AcsAccessGroupID, nil)
+			s.recordChange(c, g.AcsAccessGroupID, userID, false)
 		}
 	}
 	s.logChange(c, "remove", g.AcsAccessGroupID, userID, changed, "")
 	return nil
-}
-
-func (s *Server) addPending(userID string, now time.Time, message string, from, to *string) {
-	if s.delay <= 0 {
-		return
-	}
-	s.pending[userID] = append(s.pending[userID], pendingMutation{
-		code: mutationMembership, message: message, createdAt: now, until: now.Add(s.delay),
-		from: cloneStr(from), to: cloneStr(to),
-	})
-}
-
-func cloneStr(p *string) *string {
-	if p == nil {
-		return nil
-	}
-	return new(*p)
 }
 
 func (s *Server) logChange(c *call, action, groupID, userID string, changed bool, userAction string) {
@@ -406,7 +396,7 @@ func (s *Server) createUser(c *call, u AcsUser) *AcsUser {
 	}
 	if s.delay > 0 {
 		s.pending[u.AcsUserID] = append(s.pending[u.AcsUserID], pendingMutation{
-			code: "creating", message: "Creating the user on the access system", createdAt: c.now, until: c.now.Add(s.delay),
+			code: mutationCreating, message: "Creating the user on the access system", createdAt: c.now, until: c.now.Add(s.delay),
 		})
 	}
 	return &s.st.AcsUsers[len(s.st.AcsUsers)-1]
@@ -566,23 +556,7 @@ func (s *Server) pagination(c *call, list string, next int) paginationJSON {
 		return paginationJSON{}
 	}
 	cur := encodeCursor(list, next)
-	q := url.Values{}
-	for k, v := range c.p.m {
-		switch x := v.(type) {
-		case string:
-			q.Set(k, x)
-		case []any:
-			for _, e := range x {
-				if s, isStr := e.(string); isStr {
-					q.Add(k, s)
-				}
-			}
-		default:
-			if n, isNum := v.(interface{ String() string }); isNum {
-				q.Set(k, n.String())
-			}
-		}
-	}
+	q := c.p.query()
 	q.Set("page_cursor", cur)
 	scheme := "http"
 	if c.r.TLS != nil {
@@ -647,14 +621,29 @@ func (s *Server) usersCreate(c *call) (any, *apiError) {
 	systemID := c.p.required("acs_system_id")
 	fullName := c.p.required("full_name")
 	email := c.p.str("email_address")
-	if email == "" {
-		email = c.p.str("email")
+	if old := c.p.str("email"); old != "" {
+		switch {
+		case email == "":
+			email = old
+		case !strings.EqualFold(email, old):
+			c.p.invalid("email", "Differs from email_address (email is the deprecated name of email_address)")
+		}
 	}
 	phone := c.p.str("phone_number")
 	identityID := c.p.str("user_identity_id")
 	groupIDs := c.p.strList("acs_access_group_ids")
 	if email != "" && !validEmail(email) {
 		c.p.invalid("email_address", "Invalid email")
+	}
+	var sched *AccessSchedule
+	if sc := c.p.schedule("access_schedule"); sc != nil {
+		sched = &AccessSchedule{StartsAt: sc.startsAt, EndsAt: sc.endsAt}
+		if sched.StartsAt.IsZero() {
+			sched.StartsAt = c.now // Seam: starts_at defaults to the current time
+		}
+		if sched.EndsAt != nil && (!sched.EndsAt.After(c.now) || !sched.EndsAt.After(sched.StartsAt)) {
+			c.p.invalid("access_schedule", "ends_at must be in the future and after starts_at")
+		}
 	}
 	if e := c.p.failure(); e != nil {
 		return nil, e
@@ -681,12 +670,12 @@ func (s *Server) usersCreate(c *call) (any, *apiError) {
 		}
 		groups = append(groups, g)
 	}
-	u := s.createUser(c, AcsUser{AcsSystemID: systemID, FullName: fullName, EmailAddress: email, PhoneNumber: phone, UserIdentityID: identityID})
+	u := s.createUser(c, AcsUser{AcsSystemID: systemID, FullName: fullName, EmailAddress: email, PhoneNumber: phone, UserIdentityID: identityID, AccessSchedule: sched})
 	userID := u.AcsUserID
 	for _, g := range groups {
 		if !s.members[g.AcsAccessGroupID][userID] {
 			s.members[g.AcsAccessGroupID][userID] = true
-			s.addPending(userID, c.now, "Adding the user to access group "+g.Name, nil, &g.AcsAccessGroupID)
+			s.recordChange(c, g.AcsAccessGroupID, userID, true)
 			s.logChange(c, "add", g.AcsAccessGroupID, userID, true, "created")
 		}
 	}
@@ -698,7 +687,7 @@ func (s *Server) usersCreate(c *call) (any, *apiError) {
 func (s *Server) identitiesList(c *call) (any, *apiError) {
 	search := strings.ToLower(c.p.str("search"))
 	ids := c.p.strList("user_identity_ids")
-	c.p.str("credential_manager_acs_system_id") // accepted; the sandbox has no credential managers
+	noCredentialManager := c.p.str("credential_manager_acs_system_id") != "" // the sandbox has none: no identity matches
 	before := c.p.timestamp("created_before")
 	limit := c.p.positiveInt("limit", 500)
 	start := c.p.cursor("user_identities")
@@ -707,9 +696,9 @@ func (s *Server) identitiesList(c *call) (any, *apiError) {
 	}
 	out := []identityJSON{}
 	next := -1
-	for i := start; i < len(s.st.UserIdentities); i++ {
+	for i := start; i < len(s.st.UserIdentities) && !noCredentialManager; i++ {
 		id := &s.st.UserIdentities[i]
-		if len(ids) > 0 && !slices.Contains(ids, id.UserIdentityID) {
+		if _, given := c.p.vals["user_identity_ids"]; given && !slices.Contains(ids, id.UserIdentityID) {
 			continue
 		}
 		if !before.IsZero() && !id.CreatedAt.Before(before) {

@@ -35,19 +35,22 @@ type locationJSON struct {
 }
 
 type groupJSON struct {
-	AcsAccessGroupID           string `json:"acs_access_group_id"`
-	AcsSystemID                string `json:"acs_system_id"`
-	WorkspaceID                string `json:"workspace_id"`
-	ConnectedAccountID         string `json:"connected_account_id"`
-	Name                       string `json:"name"`
-	DisplayName                string `json:"display_name"`
-	AccessGroupType            string `json:"access_group_type"`
-	AccessGroupTypeDisplayName string `json:"access_group_type_display_name"`
-	ExternalType               string `json:"external_type"`
-	ExternalTypeDisplayName    string `json:"external_type_display_name"`
-	IsManaged                  bool   `json:"is_managed"`
-	CreatedAt                  string `json:"created_at"`
-	Warnings                   []any  `json:"warnings"`
+	AcsAccessGroupID           string              `json:"acs_access_group_id"`
+	AcsSystemID                string              `json:"acs_system_id"`
+	WorkspaceID                string              `json:"workspace_id"`
+	ConnectedAccountID         string              `json:"connected_account_id"`
+	Name                       string              `json:"name"`
+	DisplayName                string              `json:"display_name"`
+	AccessGroupType            string              `json:"access_group_type"`
+	AccessGroupTypeDisplayName string              `json:"access_group_type_display_name"`
+	ExternalType               string              `json:"external_type"`
+	ExternalTypeDisplayName    string              `json:"external_type_display_name"`
+	IsManaged                  bool                `json:"is_managed"`
+	CreatedAt                  string              `json:"created_at"`
+	AccessSchedule             *scheduleJSON       `json:"access_schedule,omitempty"`
+	Errors                     []issueJSON         `json:"errors"`
+	Warnings                   []any               `json:"warnings"`
+	PendingMutations           []groupMutationJSON `json:"pending_mutations"`
 }
 
 type userJSON struct {
@@ -73,7 +76,7 @@ type userJSON struct {
 	LastSuccessfulSyncAt     *string        `json:"last_successful_sync_at"`
 	PendingMutations         []mutationJSON `json:"pending_mutations"`
 	Warnings                 []any          `json:"warnings"`
-	Errors                   []any          `json:"errors"`
+	Errors                   []issueJSON    `json:"errors"`
 }
 
 type scheduleJSON struct {
@@ -81,16 +84,41 @@ type scheduleJSON struct {
 	EndsAt   *string `json:"ends_at"`
 }
 
+// mutationJSON is an entry of an ACS user's pending_mutations.
 type mutationJSON struct {
-	MutationCode string    `json:"mutation_code"`
-	Message      string    `json:"message"`
-	CreatedAt    string    `json:"created_at"`
-	From         *sideJSON `json:"from,omitempty"`
-	To           *sideJSON `json:"to,omitempty"`
+	MutationCode     string    `json:"mutation_code"`
+	Message          string    `json:"message"`
+	CreatedAt        string    `json:"created_at"`
+	From             *sideJSON `json:"from,omitempty"`
+	To               *sideJSON `json:"to,omitempty"`
+	AcsAccessGroupID string    `json:"acs_access_group_id,omitempty"` // deferring_group_membership_update
+	Variant          string    `json:"variant,omitempty"`             // adding or removing
 }
 
 type sideJSON struct {
 	AcsAccessGroupID *string `json:"acs_access_group_id"`
+}
+
+// groupMutationJSON is an entry of an access group's pending_mutations.
+type groupMutationJSON struct {
+	MutationCode string        `json:"mutation_code"`
+	Message      string        `json:"message"`
+	CreatedAt    string        `json:"created_at"`
+	From         *userSideJSON `json:"from,omitempty"`
+	To           *userSideJSON `json:"to,omitempty"`
+	AcsUserID    string        `json:"acs_user_id,omitempty"` // deferring_user_membership_update
+	Variant      string        `json:"variant,omitempty"`     // adding or removing
+}
+
+type userSideJSON struct {
+	AcsUserID *string `json:"acs_user_id"`
+}
+
+// issueJSON is an entry of an object's errors.
+type issueJSON struct {
+	ErrorCode string `json:"error_code"`
+	Message   string `json:"message"`
+	CreatedAt string `json:"created_at"`
 }
 
 type identityJSON struct {
@@ -178,8 +206,23 @@ func (s *Server) renderGroup(g *AcsAccessGroup) groupJSON {
 		ExternalTypeDisplayName:    name,
 		IsManaged:                  g.Managed(),
 		CreatedAt:                  timestamp(g.CreatedAt),
+		AccessSchedule:             renderSchedule(g.AccessSchedule, nil),
+		Errors:                     []issueJSON{},
 		Warnings:                   []any{},
+		PendingMutations:           s.groupMutations(g.AcsAccessGroupID),
 	}
+}
+
+// renderSchedule renders a stored access schedule; nil gives def.
+func renderSchedule(a *AccessSchedule, def *scheduleJSON) *scheduleJSON {
+	if a == nil {
+		return def
+	}
+	out := &scheduleJSON{StartsAt: timestamp(a.StartsAt)}
+	if a.EndsAt != nil {
+		out.EndsAt = new(timestamp(*a.EndsAt))
+	}
+	return out
 }
 
 func (s *Server) renderUser(u *AcsUser, now time.Time) userJSON {
@@ -208,25 +251,17 @@ func (s *Server) renderUser(u *AcsUser, now time.Time) userJSON {
 		ExternalTypeDisplayName: t.userName,
 		IsManaged:               true,
 		IsSuspended:             u.IsSuspended,
-		AccessSchedule:          scheduleJSON{StartsAt: created},
+		AccessSchedule:          *renderSchedule(u.AccessSchedule, &scheduleJSON{StartsAt: created}),
 		LastSuccessfulSyncAt:    &created,
-		PendingMutations:        []mutationJSON{},
+		PendingMutations:        s.userMutations(u.AcsUserID, now),
 		Warnings:                []any{},
-		Errors:                  []any{},
+		Errors:                  s.userErrorsJSON(u.AcsUserID),
 	}
 	if u.UserIdentityID != "" {
 		id := &s.st.UserIdentities[s.idents[u.UserIdentityID]]
 		out.UserIdentityEmailAddress = orNull(id.EmailAddress)
 		out.UserIdentityFullName = orNull(id.FullName)
 		out.UserIdentityPhoneNumber = orNull(id.PhoneNumber)
-	}
-	for _, m := range s.pendingOf(u.AcsUserID, now) {
-		mj := mutationJSON{MutationCode: m.code, Message: m.message, CreatedAt: timestamp(m.createdAt)}
-		if m.code == mutationMembership {
-			mj.From = &sideJSON{AcsAccessGroupID: m.from}
-			mj.To = &sideJSON{AcsAccessGroupID: m.to}
-		}
-		out.PendingMutations = append(out.PendingMutations, mj)
 	}
 	return out
 }
@@ -257,25 +292,4 @@ func (s *Server) renderIdentity(id *UserIdentity) identityJSON {
 		Errors:          []any{},
 		Warnings:        []any{},
 	}
-}
-
-// pendingOf returns the user's pending mutations still in flight at now,
-// forgetting those that have completed.
-func (s *Server) pendingOf(userID string, now time.Time) []pendingMutation {
-	list := s.pending[userID]
-	if len(list) == 0 {
-		return nil
-	}
-	kept := list[:0]
-	for _, m := range list {
-		if now.Before(m.until) {
-			kept = append(kept, m)
-		}
-	}
-	if len(kept) == 0 {
-		delete(s.pending, userID)
-		return nil
-	}
-	s.pending[userID] = kept
-	return kept
 }

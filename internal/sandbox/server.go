@@ -1,7 +1,12 @@
 // Package sandbox is an in-memory Seam API server for rehearsing access-group
 // migrations and for tests. It serves the access-control routes acs-bulk uses
 // (systems, access groups, ACS users, user identities), with Seam's
-// authentication, error shapes, pagination and membership semantics, holds its
+// authentication, error shapes, pagination and membership semantics, and is
+// as strict as Seam's route framework (nextlove): parameters are read where
+// the OpenAPI document puts them for the method, and unknown, mistyped or
+// missing ones are refused as Seam refuses them. It models the asynchronous
+// side of membership changes (pending on the user and the group, deferred,
+// refused by the access system; see Options.PropagationDelay), holds its
 // world in a State that loads from and saves to a JSON file, and can inject
 // faults: latency, rate limits, server errors, dropped connections and
 // failures scripted for one user or group. Responses validate against Seam's
@@ -32,10 +37,14 @@ import (
 type Options struct {
 	// Faults are the failures to inject; see Faults.
 	Faults Faults
-	// PropagationDelay is how long a membership change stays in the ACS
-	// user's pending_mutations (as while Seam pushes it to the physical
-	// system). 0 means changes complete at once and no mutation is shown.
-	// Membership itself (list_users, access_groups/list) changes at once.
+	// PropagationDelay is how long a membership change takes to reach the
+	// access system. Until then it shows in the pending_mutations of the ACS
+	// user (updating_group_membership, from and to the group) and of the
+	// access group (updating_user_membership, from and to the user), or as a
+	// deferred change (see Faults.Defer); when it has passed, the change is
+	// done or, under Faults.AcsReject, refused. 0 means changes complete at
+	// once and no mutation is shown. Membership itself (list_users,
+	// access_groups/list) changes at once.
 	PropagationDelay time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fake clock to move
 	// pending mutations and rate limits forward without sleeping.
@@ -53,12 +62,16 @@ type Server struct {
 	mu sync.Mutex
 
 	st      *State
-	systems map[string]int             // acs_system_id -> index in st.AcsSystems
-	groups  map[string]int             // acs_access_group_id -> index
-	users   map[string]int             // acs_user_id -> index
-	idents  map[string]int             // user_identity_id -> index
-	members map[string]map[string]bool // acs_access_group_id -> set of acs_user_id
-	pending map[string][]pendingMutation
+	systems map[string]int               // acs_system_id -> index in st.AcsSystems
+	groups  map[string]int               // acs_access_group_id -> index
+	users   map[string]int               // acs_user_id -> index
+	idents  map[string]int               // user_identity_id -> index
+	members map[string]map[string]bool   // acs_access_group_id -> set of acs_user_id
+	pending map[string][]pendingMutation // acs_user_id -> its creation, while in flight
+
+	inflight   []*change             // membership changes on their way, in order
+	changeSeq  int                   // numbers the changes
+	userErrors map[string][]acsError // acs_user_id -> errors the access system left
 
 	now     func() time.Time
 	delay   time.Duration
@@ -75,14 +88,13 @@ type Server struct {
 	log       []MembershipChange
 }
 
-// pendingMutation is an entry of an ACS user's pending_mutations, shown until
-// the propagation delay has passed.
+// pendingMutation is a new user's "creating" mutation, shown until the
+// propagation delay has passed.
 type pendingMutation struct {
 	code      string
 	message   string
 	createdAt time.Time
 	until     time.Time
-	from, to  *string // group ids for updating_group_membership
 }
 
 // Stats counts the requests a server has answered.
@@ -103,7 +115,9 @@ type Stats struct {
 type MembershipChange struct {
 	// Seq numbers the changes from 1.
 	Seq int
-	// Action is "add" or "remove".
+	// Action is "add" or "remove" for a change a request made, or "revert"
+	// when the access system refused an earlier change (Faults.AcsReject)
+	// and the membership went back to what it was.
 	Action string
 	// AccessGroupID is the group changed.
 	AccessGroupID string
@@ -116,7 +130,8 @@ type MembershipChange struct {
 	// UserAction is "created" or "linked" when an add by user_identity_id
 	// created an ACS user or linked one to the identity, else empty.
 	UserAction string
-	// RequestID is the seam-request-id of the request that made the change.
+	// RequestID is the seam-request-id of the request that made the change
+	// (for a revert, of the request whose change was refused).
 	RequestID string
 	// At is the server clock's time of the change.
 	At time.Time
@@ -125,10 +140,10 @@ type MembershipChange struct {
 // New returns a server over a deep copy of st (the caller's State is not
 // changed). When st has no API key, New generates one: see APIKeys. When st
 // has no workspace id, New generates one: see WorkspaceID. New panics if
-// st does not pass the checks of ParseState or opts.Faults is invalid;
-// states from LoadState and ParseState always pass.
+// st does not pass the checks of ParseState or opts does not pass
+// Options.Validate; states from LoadState and ParseState always pass.
 func New(st *State, opts Options) *Server {
-	if err := opts.Faults.Validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		panic(fmt.Sprintf("sandbox.New: %v", err))
 	}
 	st = st.clone()
@@ -149,10 +164,12 @@ func New(st *State, opts Options) *Server {
 		idents:  map[string]int{},
 		members: map[string]map[string]bool{},
 		pending: map[string][]pendingMutation{},
-		now:     opts.Now,
-		delay:   opts.PropagationDelay,
-		logger:  opts.Logger,
-		rng:     rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed5eed5eed5eed)),
+
+		userErrors: map[string][]acsError{},
+		now:        opts.Now,
+		delay:      opts.PropagationDelay,
+		logger:     opts.Logger,
+		rng:        rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed5eed5eed5eed)),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -196,19 +213,23 @@ func (s *Server) WorkspaceID() string {
 }
 
 // SetFaults replaces the injected faults while the server runs, e.g. to lift
-// them before a rerun. Scripted failure counts and the rate limiter start afresh.
+// them before a rerun. Scripted failure counts and the rate limiter start
+// afresh. Changes already in flight keep the Defer and AcsReject they were
+// made under.
 func (s *Server) SetFaults(f Faults) error {
-	if err := f.Validate(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := (Options{Faults: f, PropagationDelay: s.delay}).Validate(); err != nil {
+		return err
+	}
 	s.setFaultsLocked(f)
 	return nil
 }
 
 func (s *Server) setFaultsLocked(f Faults) {
 	f.Scripted = slices.Clone(f.Scripted)
+	f.Defer = slices.Clone(f.Defer)
+	f.AcsReject = slices.Clone(f.AcsReject)
 	s.faults = f
 	s.left = make([]int, len(f.Scripted))
 	for i, sf := range f.Scripted {
@@ -226,6 +247,8 @@ func (s *Server) Faults() Faults {
 	defer s.mu.Unlock()
 	f := s.faults
 	f.Scripted = slices.Clone(f.Scripted)
+	f.Defer = slices.Clone(f.Defer)
+	f.AcsReject = slices.Clone(f.AcsReject)
 	return f
 }
 
@@ -257,17 +280,21 @@ func (s *Server) Stats() Stats {
 	return c
 }
 
-// MembershipLog returns every membership change made so far, in order.
+// MembershipLog returns every membership change made so far, in order,
+// as of the server's clock.
 func (s *Server) MembershipLog() []MembershipChange {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advance(s.now())
 	return slices.Clone(s.log)
 }
 
-// Memberships returns the current memberships sorted by group id, then user id.
+// Memberships returns the current memberships (as of the server's clock)
+// sorted by group id, then user id.
 func (s *Server) Memberships() []Membership {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advance(s.now())
 	return s.membershipsLocked()
 }
 
@@ -290,11 +317,13 @@ func (s *Server) membershipsLocked() []Membership {
 	return out
 }
 
-// State returns a deep copy of the current state, ready to Save. Pending
-// mutations are not part of it: they are transient.
+// State returns a deep copy of the current state (as of the server's
+// clock), ready to Save. Pending mutations and the errors the access system
+// left are not part of it: they are transient.
 func (s *Server) State() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advance(s.now())
 	c := s.st.clone()
 	c.Memberships = s.membershipsLocked()
 	c.deriveIdentityUsers()
@@ -303,11 +332,21 @@ func (s *Server) State() *State {
 
 // route is one path the server answers.
 type route struct {
-	path     string
-	methods  []string
-	mutates  bool // makes membership changes
-	contract bool // described by the OpenAPI document
-	handle   func(s *Server, c *call) (any, *apiError)
+	path    string
+	methods []string
+	params  []param // what every method of the route accepts
+	mutates bool    // makes membership changes
+	handle  func(s *Server, c *call) (any, *apiError)
+}
+
+// param returns the route's parameter of that name, or nil.
+func (rt *route) param(name string) *param {
+	for i := range rt.params {
+		if rt.params[i].name == name {
+			return &rt.params[i]
+		}
+	}
+	return nil
 }
 
 var (
@@ -316,29 +355,58 @@ var (
 	removeMethods = []string{http.MethodPost, http.MethodDelete}
 )
 
+// Parameter lists, as Seam's OpenAPI document gives them (a test holds them
+// to the document).
+func optional(name string) param      { return param{name: name} }
+func searchParam() param              { return param{name: "search", nonEmpty: true} }
+func required(name string) param      { return param{name: name, required: true} }
+func typed(name string, k kind) param { return param{name: name, kind: k} }
+
 // routes lists every path the sandbox serves.
 var routes = map[string]*route{}
 
 func init() {
+	membership := []param{required("acs_access_group_id"), optional("acs_user_id"), optional("user_identity_id")}
+	paging := []param{typed("limit", kPosInt), typed("created_before", kTime), typed("page_cursor", kNullable)}
 	for _, r := range []*route{
-		{path: "/acs/systems/list", methods: readMethods, handle: (*Server).systemsList},
-		{path: "/acs/systems/get", methods: readMethods, handle: (*Server).systemsGet},
-		{path: "/acs/access_groups/list", methods: readMethods, handle: (*Server).groupsList},
-		{path: "/acs/access_groups/get", methods: readMethods, handle: (*Server).groupsGet},
-		{path: "/acs/access_groups/list_users", methods: readMethods, handle: (*Server).groupsListUsers},
-		{path: "/acs/access_groups/add_user", methods: addMethods, mutates: true, handle: (*Server).groupsAddUser},
-		{path: "/acs/access_groups/remove_user", methods: removeMethods, mutates: true, handle: (*Server).groupsRemoveUser},
-		{path: "/acs/access_groups/unmanaged/list", methods: readMethods, handle: (*Server).unmanagedList},
-		{path: "/acs/access_groups/unmanaged/get", methods: readMethods, handle: (*Server).unmanagedGet},
-		{path: "/acs/users/add_to_access_group", methods: addMethods, mutates: true, handle: (*Server).usersAddToGroup},
-		{path: "/acs/users/remove_from_access_group", methods: removeMethods, mutates: true, handle: (*Server).usersRemoveFromGroup},
-		{path: "/acs/users/list", methods: readMethods, handle: (*Server).usersList},
-		{path: "/acs/users/get", methods: readMethods, handle: (*Server).usersGet},
-		{path: "/acs/users/create", methods: []string{http.MethodPost}, mutates: true, handle: (*Server).usersCreate},
-		{path: "/user_identities/list", methods: readMethods, handle: (*Server).identitiesList},
-		{path: "/user_identities/get", methods: readMethods, handle: (*Server).identitiesGet},
+		{path: "/acs/systems/list", methods: readMethods, handle: (*Server).systemsList,
+			params: []param{optional("customer_key"), optional("connected_account_id"), searchParam()}},
+		{path: "/acs/systems/get", methods: readMethods, handle: (*Server).systemsGet,
+			params: []param{required("acs_system_id")}},
+		{path: "/acs/access_groups/list", methods: readMethods, handle: (*Server).groupsList,
+			params: []param{optional("acs_system_id"), optional("acs_user_id"), optional("user_identity_id"), searchParam()}},
+		{path: "/acs/access_groups/get", methods: readMethods, handle: (*Server).groupsGet,
+			params: []param{required("acs_access_group_id")}},
+		{path: "/acs/access_groups/list_users", methods: readMethods, handle: (*Server).groupsListUsers,
+			params: []param{required("acs_access_group_id")}},
+		{path: "/acs/access_groups/add_user", methods: addMethods, mutates: true, handle: (*Server).groupsAddUser,
+			params: membership},
+		{path: "/acs/access_groups/remove_user", methods: removeMethods, mutates: true, handle: (*Server).groupsRemoveUser,
+			params: membership},
+		{path: "/acs/access_groups/unmanaged/list", methods: readMethods, handle: (*Server).unmanagedList,
+			params: []param{optional("acs_system_id"), optional("acs_user_id"), searchParam()}},
+		{path: "/acs/access_groups/unmanaged/get", methods: readMethods, handle: (*Server).unmanagedGet,
+			params: []param{required("acs_access_group_id")}},
+		{path: "/acs/users/add_to_access_group", methods: addMethods, mutates: true, handle: (*Server).usersAddToGroup,
+			params: []param{required("acs_access_group_id"), required("acs_user_id")}},
+		{path: "/acs/users/remove_from_access_group", methods: removeMethods, mutates: true, handle: (*Server).usersRemoveFromGroup,
+			params: membership},
+		{path: "/acs/users/list", methods: readMethods, handle: (*Server).usersList,
+			params: append([]param{optional("acs_system_id"), optional("user_identity_id"), optional("user_identity_email_address"),
+				optional("user_identity_phone_number"), searchParam()}, paging...)},
+		{path: "/acs/users/get", methods: readMethods, handle: (*Server).usersGet,
+			params: []param{optional("acs_user_id"), optional("user_identity_id"), optional("acs_system_id")}},
+		{path: "/acs/users/create", methods: []string{http.MethodPost}, mutates: true, handle: (*Server).usersCreate,
+			params: []param{required("acs_system_id"), required("full_name"), optional("email_address"), optional("email"), optional("phone_number"),
+				optional("user_identity_id"), typed("acs_access_group_ids", kStrings), typed("access_schedule", kSchedule)}},
+		{path: "/user_identities/list", methods: readMethods, handle: (*Server).identitiesList,
+			params: append([]param{typed("user_identity_ids", kStrings), optional("search"), optional("credential_manager_acs_system_id")}, paging...)},
+		// The document gives GET /user_identities/get no parameters (its
+		// generator cannot write the POST body's oneOf as query
+		// parameters); the sandbox reads the same two on GET.
+		{path: "/user_identities/get", methods: readMethods, handle: (*Server).identitiesGet,
+			params: []param{optional("user_identity_id"), optional("user_identity_key")}},
 	} {
-		r.contract = !strings.Contains(r.path, "/unmanaged/")
 		routes[r.path] = r
 	}
 }
@@ -481,8 +549,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !slices.Contains(rt.methods, r.Method) {
+		// Seam's route framework authenticates before it checks the method.
+		s.mu.Lock()
+		e := s.authenticate(r)
+		s.mu.Unlock()
+		if e != nil {
+			writeError(sw, e)
+			return
+		}
 		sw.Header().Set("Allow", strings.Join(rt.methods, ", "))
-		writeError(sw, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method %s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(rt.methods, " or ")))
+		writeError(sw, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "only %s accepted", strings.Join(rt.methods, ",")))
 		return
 	}
 	if plan.delay > 0 {
@@ -534,7 +610,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handle authenticates, parses and runs a request under the lock.
 func (s *Server) handle(rt *route, r *http.Request, requestID string) (any, *apiError, http.Header) {
 	var body []byte
-	if r.Method != http.MethodGet && r.Body != nil {
+	if r.Body != nil {
 		b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 		if err != nil {
 			return nil, errorf(http.StatusBadRequest, "invalid_input", "read request body: %v", err), nil
@@ -546,11 +622,16 @@ func (s *Server) handle(rt *route, r *http.Request, requestID string) (any, *api
 	if e := s.authenticate(r); e != nil {
 		return nil, e, nil
 	}
-	p, e := parseParams(r, body)
+	now := s.now()
+	s.advance(now)
+	p, e := parseParams(rt, r, body)
 	if e != nil {
 		return nil, e, nil
 	}
-	c := &call{r: r, requestID: requestID, now: s.now(), p: p, header: http.Header{}}
+	if e := p.failure(); e != nil {
+		return nil, e, nil
+	}
+	c := &call{r: r, requestID: requestID, now: now, p: p, header: http.Header{}}
 	resp, e := rt.handle(s, c)
 	return resp, e, c.header
 }

@@ -16,8 +16,10 @@ import (
 // State is the sandbox's world: one workspace with its credentials, access
 // systems, access groups, ACS users, user identities and group memberships.
 // Objects and fields carry Seam's own names, so a state file reads like the
-// API's responses. Only ids and names are needed in a file; ParseState fills
-// every other field with a realistic default.
+// API's responses, and objects pasted from responses load: a file may give
+// any field Seam's schema gives the object (see ParseState). Only ids and
+// names are needed; ParseState fills every other field with a realistic
+// default.
 type State struct {
 	// WorkspaceID is the workspace every object belongs to. A personal access
 	// token must name it in the Seam-Workspace header.
@@ -79,6 +81,28 @@ type AcsAccessGroup struct {
 	IsManaged *bool `json:"is_managed,omitempty"`
 	// CreatedAt defaults to the system's created_at.
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// AccessSchedule is the group's access window (optional; shown when set).
+	AccessSchedule *AccessSchedule `json:"access_schedule,omitempty"`
+}
+
+// AccessSchedule is the window in which an ACS user's or a group's access
+// holds.
+type AccessSchedule struct {
+	// StartsAt is when access starts.
+	StartsAt time.Time `json:"starts_at"`
+	// EndsAt is when access ends; nil means never.
+	EndsAt *time.Time `json:"ends_at"`
+}
+
+func (a *AccessSchedule) clone() *AccessSchedule {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	if a.EndsAt != nil {
+		c.EndsAt = new(*a.EndsAt)
+	}
+	return &c
 }
 
 // Managed reports whether the group can be changed through the API.
@@ -102,6 +126,9 @@ type AcsUser struct {
 	IsSuspended bool `json:"is_suspended,omitempty"`
 	// CreatedAt defaults to the system's created_at plus the user's position in seconds.
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// AccessSchedule is the user's access window; nil shows one that starts
+	// at CreatedAt and never ends.
+	AccessSchedule *AccessSchedule `json:"access_schedule,omitempty"`
 }
 
 // UserIdentity is a user identity as stored in a state file.
@@ -137,6 +164,8 @@ var defaultEpoch = time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 
 // systemTypes maps an acs_system external_type to the matching group and user types.
 var systemTypes = map[string]struct{ system, group, groupName, user, userName string }{
+	"avigilon_alta_org":        {"Avigilon Alta Organization", "avigilon_alta_group", "Avigilon Alta Group", "avigilon_alta_user", "Avigilon Alta User"},
+	"kisi_organization":        {"Kisi Organization", "kisi_access_group", "Kisi Access Group", "kisi_user", "Kisi User"},
 	"brivo_account":            {"Brivo Account", "brivo_group", "Brivo Group", "brivo_user", "Brivo User"},
 	"salto_ks_site":            {"Salto KS Site", "salto_ks_access_group", "Salto KS Access Group", "salto_site_user", "Salto Site User"},
 	"salto_space_system":       {"Salto Space System", "salto_space_group", "Salto Space Group", "salto_space_user", "Salto Space User"},
@@ -153,6 +182,8 @@ var groupTypeNames = map[string]string{
 	"salto_space_group":                "Salto Space Group",
 	"dormakaba_community_access_group": "dormakaba Community Access Group",
 	"dormakaba_ambiance_access_group":  "dormakaba Ambiance Access Group",
+	"avigilon_alta_group":              "Avigilon Alta Group",
+	"kisi_access_group":                "Kisi Access Group",
 }
 
 // LoadState reads and checks a state file. Errors name the file and the bad field.
@@ -169,11 +200,22 @@ func LoadState(path string) (*State, error) {
 }
 
 // ParseState decodes a state document, fills defaults and checks it: every
-// reference must name an existing object, ids must be unique, and unknown
-// fields are refused so that a typo does not pass silently.
+// reference must name an existing object and ids must be unique.
+//
+// An object may carry any field Seam's schema gives it, so that objects
+// pasted from API responses load: fields the sandbox keeps are stored;
+// deprecated names (email, system_type, a group's external_type) fill the
+// field they stand for and must agree with it; fields the sandbox derives
+// (workspace_id, connected_account_id, a user's external_type, is_managed
+// and user_identity_* fields) must agree with what it derives; display
+// names, counts, errors, warnings, pending mutations and vendor metadata are
+// ignored. A name in no schema of its object is refused as an
+// *UnknownFieldError, with its line and column and the closest name.
 func ParseState(data []byte) (*State, error) {
+	if err := checkFieldNames(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var st State
 	if err := dec.Decode(&st); err != nil {
 		return nil, describeJSONError(data, err)
@@ -181,7 +223,17 @@ func ParseState(data []byte) (*State, error) {
 	if dec.More() {
 		return nil, errors.New("unexpected data after the state object")
 	}
+	var d derivedState
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if err := st.adopt(&d); err != nil {
+		return nil, err
+	}
 	if err := st.normalize(); err != nil {
+		return nil, err
+	}
+	if err := st.checkDerived(&d); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -467,8 +519,12 @@ func (st *State) clone() *State {
 		if g.IsManaged != nil {
 			c.AcsAccessGroups[i].IsManaged = new(*g.IsManaged)
 		}
+		c.AcsAccessGroups[i].AccessSchedule = g.AccessSchedule.clone()
 	}
 	c.AcsUsers = slices.Clone(st.AcsUsers)
+	for i, u := range c.AcsUsers {
+		c.AcsUsers[i].AccessSchedule = u.AccessSchedule.clone()
+	}
 	c.UserIdentities = slices.Clone(st.UserIdentities)
 	for i, u := range c.UserIdentities {
 		c.UserIdentities[i].AcsUserIDs = slices.Clone(u.AcsUserIDs)

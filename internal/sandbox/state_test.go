@@ -97,7 +97,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad system type", `"name": "Harbor Tower"`, `"name": "Harbor Tower", "external_type": "castle"`, `acs_systems[0]: external_type "castle" is not one of`},
 		{"api key of the wrong form", `"api_keys": ["seam_test_key_1"]`, `"api_keys": ["sk_live_1"]`, `api_keys[0]: an API key must start with "seam_"`},
 		{"token of the wrong form", `"personal_access_tokens": ["seam_at_test_token_1"]`, `"personal_access_tokens": ["seam_x"]`, `personal_access_tokens[0]: a personal access token must start with "seam_at"`},
-		{"unknown field", `"name": "Lobby"`, `"name": "Lobby", "colour": "red"`, `json: unknown field "colour"`},
+		{"unknown field", `"name": "Lobby"`, `"name": "Lobby", "colour": "red"`, `line 10 column 90: acs_access_groups[0]: unknown field "colour" (not a field of acs_access_group)`},
 		{"syntax error with line", `"name": "Lobby"},`, `"name": "Lobby"`, `line 11 column 6`},
 		{"bad time", `"name": "Gym"`, `"name": "Gym", "created_at": "yesterday"`, `a created_at is not an RFC 3339 time`},
 	}

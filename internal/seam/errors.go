@@ -1,6 +1,7 @@
 package seam
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -46,6 +47,9 @@ type APIError struct {
 	Message string
 	// ValidationErrors is Seam's validation_errors object, if any.
 	ValidationErrors json.RawMessage
+	// Data is Seam's error.data, if any: details some errors carry beside
+	// the message (its shape depends on the error type).
+	Data json.RawMessage
 	// Body is the start of a response body that was not Seam's JSON error.
 	Body string
 	// Retryable reports whether the failure was transient (429, 5xx other
@@ -57,7 +61,9 @@ type APIError struct {
 }
 
 // Error reads like
-// "seam: PUT /acs/access_groups/add_user: 429 rate_limited: slow down (request req_12, 5 attempts)".
+// "seam: PUT /acs/access_groups/add_user: 429 rate_limited: slow down (request req_12, 5 attempts)",
+// with "; data {...}" after the message when Seam sent error.data (compact,
+// cut to 200 bytes).
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seam: %s %s: ", e.Method, e.Route)
@@ -69,6 +75,9 @@ func (e *APIError) Error() string {
 			what += " " + e.Type
 			if e.Message != "" {
 				what += ": " + e.Message
+			}
+			if d := e.DataText(); d != "" {
+				what += "; data " + d
 			}
 		default:
 			what += " " + strings.ToLower(http.StatusText(e.Status))
@@ -102,6 +111,21 @@ func (e *APIError) Error() string {
 		b.WriteString(" (" + strings.Join(paren, ", ") + ")")
 	}
 	return b.String()
+}
+
+// DataText returns Data as compact JSON text cut to a readable length
+// (200 bytes, then "..."), or "" when there is none. Reports use it beside
+// the message.
+func (e *APIError) DataText() string {
+	d := bytes.TrimSpace(e.Data)
+	if len(d) == 0 || string(d) == "null" {
+		return ""
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, d) == nil {
+		d = b.Bytes()
+	}
+	return snippet(d)
 }
 
 // Unwrap returns the underlying cause, so errors.Is(err, context.Canceled)
@@ -179,14 +203,15 @@ type seamErrorBody struct {
 		Type             string          `json:"type"`
 		Message          string          `json:"message"`
 		ValidationErrors json.RawMessage `json:"validation_errors"`
+		Data             json.RawMessage `json:"data"`
 	} `json:"error"`
 }
 
 // maxBodySnippet is how much of a non-JSON error body an APIError keeps.
 const maxBodySnippet = 200
 
-// fillFromBody sets Type, Message and ValidationErrors from Seam's JSON
-// error, or Body from the first bytes of anything else.
+// fillFromBody sets Type, Message, ValidationErrors and Data from Seam's
+// JSON error, or Body from the first bytes of anything else.
 func (e *APIError) fillFromBody(body []byte) {
 	var eb seamErrorBody
 	if json.Unmarshal(body, &eb) == nil && eb.Error != nil && (eb.Error.Type != "" || eb.Error.Message != "") {
@@ -194,6 +219,9 @@ func (e *APIError) fillFromBody(body []byte) {
 		e.Message = eb.Error.Message
 		if len(eb.Error.ValidationErrors) > 0 && string(eb.Error.ValidationErrors) != "null" {
 			e.ValidationErrors = eb.Error.ValidationErrors
+		}
+		if len(eb.Error.Data) > 0 && string(eb.Error.Data) != "null" {
+			e.Data = eb.Error.Data
 		}
 		return
 	}

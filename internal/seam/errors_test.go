@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,6 +78,20 @@ func TestAPIErrors(t *testing.T) {
 				Type: "invalid_input", Message: "acs_user_id is required",
 				ValidationErrors: json.RawMessage(`{"acs_user_id":["Required"]}`)},
 			wantString: `seam: DELETE /acs/access_groups/remove_user: 400 invalid_input: acs_user_id is required (request req_400, 1 attempt)`,
+		},
+		{
+			name: "seam 400 with data",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 400, "req_d", map[string]any{"ok": false, "error": map[string]any{
+					"type": "acs_user_already_in_group", "message": "Already a member",
+					"data": map[string]any{"acs_user_id": "u1", "acs_access_group_id": "g1"},
+				}})
+			},
+			call: func(c *Client) error { _, err := c.AddUserToGroup(context.Background(), "g1", "u1"); return err },
+			want: APIError{Method: "PUT", Route: routeGroupsAddUser, Meta: Meta{Attempts: 1, RequestID: "req_d", Status: 400},
+				Type: "acs_user_already_in_group", Message: "Already a member",
+				Data: json.RawMessage(`{"acs_access_group_id":"g1","acs_user_id":"u1"}`)},
+			wantString: `seam: PUT /acs/access_groups/add_user: 400 acs_user_already_in_group: Already a member; data {"acs_access_group_id":"g1","acs_user_id":"u1"} (request req_d, 1 attempt)`,
 		},
 		{
 			name: "seam 404 not found type",
@@ -163,6 +178,12 @@ func TestAPIErrorString(t *testing.T) {
 			"seam: PUT /r: 500 internal_server_error: boom: retry budget exhausted (request req_1, 2 attempts)"},
 		{APIError{Method: "GET", Route: "/r", Err: context.Canceled},
 			"seam: GET /r: context canceled"},
+		{APIError{Method: "GET", Route: "/r", Meta: Meta{Status: 400}, Type: "invalid_input", Message: "m", Data: json.RawMessage("{\n  \"a\": [1, 2]\n}")},
+			`seam: GET /r: 400 invalid_input: m; data {"a":[1,2]}`},
+		{APIError{Method: "GET", Route: "/r", Meta: Meta{Status: 400}, Type: "invalid_input", Message: "m", Data: json.RawMessage(`"` + strings.Repeat("x", 300) + `"`)},
+			`seam: GET /r: 400 invalid_input: m; data "` + strings.Repeat("x", 199) + `...`},
+		{APIError{Method: "GET", Route: "/r", Meta: Meta{Status: 400}, Type: "invalid_input", Message: "m", Data: json.RawMessage(`null`)},
+			`seam: GET /r: 400 invalid_input: m`},
 		{APIError{Method: "GET", Route: "/r", Meta: Meta{Attempts: 1, Status: 200}, Err: errors.New("decode response: unexpected end of JSON input")},
 			"seam: GET /r: 200 ok: decode response: unexpected end of JSON input (1 attempt)"},
 	}

@@ -52,15 +52,16 @@ func (c *Client) ListAccessGroups(ctx context.Context, systemID string) ([]Acces
 }
 
 // ListUnmanagedAccessGroups returns the unmanaged access groups of a system
-// (groups the API can list but not change). The route is Seam's but not in
-// the OpenAPI document acs-bulk uses; a server without it answers 404, which
-// means "none". Groups that omit is_managed are marked unmanaged.
+// (groups the API can list but not change). A server without the route
+// answers a bare 404 (no Seam error type), which means "none"; a typed 404
+// such as acs_system_not_found is an error like any other. Groups that omit
+// is_managed are marked unmanaged.
 func (c *Client) ListUnmanagedAccessGroups(ctx context.Context, systemID string) ([]AccessGroup, error) {
 	var resp struct {
 		Groups []AccessGroup `json:"acs_access_groups"`
 	}
 	if _, err := c.do(ctx, http.MethodGet, routeGroupsUnmanaged, optional("acs_system_id", systemID), nil, &resp); err != nil {
-		if IsNotFound(err) {
+		if isMissingRoute(err) {
 			return nil, nil
 		}
 		return nil, err
@@ -263,6 +264,13 @@ func listAll[T any](ctx context.Context, c *Client, route string, query url.Valu
 		seenCursors[next] = true
 		cursor = next
 	}
+}
+
+// isMissingRoute reports whether err is a 404 without a Seam error type: the
+// answer of a server that has no such route.
+func isMissingRoute(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound && ae.Type == ""
 }
 
 // optional returns a query with one parameter, or none when value is empty.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,7 +49,13 @@ type rig struct {
 // (the waits are real but short; no assertion depends on them).
 func newRig(t *testing.T, st *sandbox.State, faults sandbox.Faults, opts seam.Options) *rig {
 	t.Helper()
-	r := &rig{srv: sandbox.New(st, sandbox.Options{Faults: faults, Seed: 7})}
+	return newRigWith(t, st, sandbox.Options{Faults: faults, Seed: 7}, opts)
+}
+
+// newRigWith is newRig with every option of the sandbox.
+func newRigWith(t *testing.T, st *sandbox.State, sopts sandbox.Options, opts seam.Options) *rig {
+	t.Helper()
+	r := &rig{srv: sandbox.New(st, sopts)}
 	hs := httptest.NewServer(r.srv)
 	t.Cleanup(hs.Close)
 	spec, err := contract.Load()
@@ -316,4 +323,103 @@ func BenchmarkClientAgainstSandbox(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// clock is a fake clock for the sandbox, moved by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestClientReadsEveryAsyncState: what verify needs, through the real client
+// against the sandbox: a change pending on the user and on the group, a
+// deferred one on both sides, and one the access system refused, with its
+// error and created_at.
+func TestClientReadsEveryAsyncState(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	r := newRigWith(t, site(3), sandbox.Options{Now: clk.Now, PropagationDelay: time.Minute, Faults: sandbox.Faults{
+		Defer: []sandbox.Target{{AcsUserID: "u0001"}}, AcsReject: []sandbox.Target{{AcsUserID: "u0002"}},
+	}}, seam.Options{})
+	ctx := context.Background()
+	for _, u := range []string{"u0000", "u0001", "u0002"} {
+		if _, err := r.client.AddUserToGroup(ctx, "ag_lobby", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members, err := r.client.ListGroupUsers(ctx, "ag_lobby")
+	if err != nil || len(members) != 3 {
+		t.Fatalf("members %+v, %v", members, err)
+	}
+	byID := map[string]seam.User{}
+	for _, u := range members {
+		byID[u.ID] = u
+	}
+	for id, want := range map[string]string{"u0000": seam.MutationUpdatingGroupMembership, "u0001": seam.MutationDeferringGroupMembershipUpdate, "u0002": seam.MutationUpdatingGroupMembership} {
+		ms := byID[id].GroupMutations("ag_lobby")
+		if len(ms) != 1 || ms[0].MutationCode != want || !ms[0].Adding() {
+			t.Errorf("%s: mutations %+v, want one adding %s", id, ms, want)
+			continue
+		}
+		if at, ok := ms[0].Created(); !ok || !at.Equal(clk.Now()) {
+			t.Errorf("%s: created_at %q", id, ms[0].CreatedAt)
+		}
+	}
+	if m := byID["u0001"].PendingMutations[0]; m.AccessGroupID != "ag_lobby" || m.Variant != seam.VariantAdding {
+		t.Errorf("deferred mutation %+v", m)
+	}
+	g, err := r.client.GetAccessGroup(ctx, "ag_lobby")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"u0000": seam.MutationUpdatingUserMembership, "u0001": seam.MutationDeferringUserMembershipUpdate, "u0002": seam.MutationUpdatingUserMembership} {
+		if ms := g.UserMutations(id); len(ms) != 1 || ms[0].MutationCode != want || !ms[0].Adding() {
+			t.Errorf("group side of %s: %+v, want one adding %s", id, ms, want)
+		}
+	}
+	if len(g.Errors) != 0 {
+		t.Errorf("group errors %+v", g.Errors)
+	}
+
+	clk.Advance(time.Minute) // every change reaches the access system; u0002's is refused
+	users, err := r.client.ListUsers(ctx, "sys1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if len(u.PendingMutations) != 0 {
+			t.Errorf("%s still pending: %+v", u.ID, u.PendingMutations)
+		}
+		failed := u.ErrorsWithCode(seam.ErrorFailedToUpdateOnAcsSystem)
+		if u.ID != "u0002" {
+			if len(u.Errors) != 0 {
+				t.Errorf("%s errors %+v", u.ID, u.Errors)
+			}
+			continue
+		}
+		if len(failed) != 1 {
+			t.Fatalf("refused user errors %+v, want one %s", u.Errors, seam.ErrorFailedToUpdateOnAcsSystem)
+		}
+		if at, ok := failed[0].Created(); !ok || !at.Equal(clk.Now()) || !strings.Contains(failed[0].Message, `"Lobby" (ag_lobby)`) {
+			t.Errorf("refusal %+v, want created at %v naming the group", failed[0], clk.Now())
+		}
+	}
+	members, err = r.client.ListGroupUsers(ctx, "ag_lobby")
+	if err != nil || len(members) != 2 || members[0].ID != "u0000" || members[1].ID != "u0001" {
+		t.Errorf("members after the refusal %+v, %v; want u0000 and u0001", members, err)
+	}
+	if g, err := r.client.GetAccessGroup(ctx, "ag_lobby"); err != nil || len(g.PendingMutations) != 0 {
+		t.Errorf("group after the delay %+v, %v", g.PendingMutations, err)
+	}
 }
