@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
-	"github.com/acs-bulk/acs-bulk/internal/quote"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
 type validateOptions struct {

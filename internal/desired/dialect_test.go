@@ -12,7 +12,8 @@ import (
 
 // TestDetectionKeepsCommaFiles reads every CSV the project ships or tests
 // with (the samples, the CSV files of the command's test scripts, the
-// benchmark file) and checks that the delimiter detected is the comma.
+// benchmark file) whose header has a comma and checks that the delimiter
+// detected is the comma.
 func TestDetectionKeepsCommaFiles(t *testing.T) {
 	files := map[string][]byte{}
 	samples, err := filepath.Glob("../../samples/*.csv")
@@ -36,7 +37,10 @@ func TestDetectionKeepsCommaFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range a.Files {
-			if strings.HasSuffix(f.Name, ".csv") {
+			// A comma file is one whose header has a comma: the scripts
+			// also hold files in other dialects, on purpose.
+			header, _, _ := strings.Cut(string(f.Data), "\n")
+			if strings.HasSuffix(f.Name, ".csv") && strings.Contains(header, ",") {
 				files[p+":"+f.Name] = f.Data
 			}
 		}
