@@ -116,6 +116,7 @@ rehearsal server).
 		newApplyCmd(io, g),
 		newRerunCmd(io, g),
 		newRevertCmd(io, g),
+		newVerifyCmd(io, g),
 		newSandboxCmd(io, g),
 		newDemoCmd(io, g),
 	)

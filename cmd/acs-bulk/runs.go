@@ -223,6 +223,9 @@ func summaryLine(o *batch.Outcome) string {
 	if o.Unresolved > 0 {
 		extra += fmt.Sprintf(", %d unresolved", o.Unresolved)
 	}
+	if o.Verified != nil {
+		extra += "; verified: " + verifyCounts(o.Verified)
+	}
 	return fmt.Sprintf("%s: %d added, %d removed, %d failed, %d not attempted%s. Report: %s",
 		pastTense(o.Verb), o.Added, o.Removed, o.Counts[report.Failed], o.Counts[report.NotAttempted], extra, o.Dir)
 }

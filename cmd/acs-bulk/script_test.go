@@ -63,11 +63,12 @@ func scriptClient(ts *testscript.TestScript) *seam.Client {
 
 // scriptCmds are the commands the scripts have beside acs-bulk:
 //
-//	sandbox-start STATE [delay=DURATION] [FAIL...]
+//	sandbox-start STATE [delay=DURATION] [defer=KIND=ID] [reject=KIND=ID] [FAIL...]
 //	                               serve STATE (a sandbox state file) on a loopback
 //	                               port for the rest of the script, with a
-//	                               propagation delay and scripted failures, and
-//	                               set SEAM_ENDPOINT and SEAM_API_KEY
+//	                               propagation delay, deferred or refused changes
+//	                               and scripted failures, and set SEAM_ENDPOINT
+//	                               and SEAM_API_KEY
 //	sandbox-add GROUP USER         add a member behind acs-bulk's back
 //	sandbox-remove GROUP USER      remove a member behind acs-bulk's back
 //	sandbox-create-user SYSTEM EMAIL  create an ACS user behind acs-bulk's back
@@ -97,6 +98,18 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				if d, ok := strings.CutPrefix(s, "delay="); ok {
 					delay, err = time.ParseDuration(d)
 					ts.Check(err)
+					continue
+				}
+				if d, ok := strings.CutPrefix(s, "defer="); ok {
+					tg, err := sandbox.ParseTarget(d)
+					ts.Check(err)
+					faults.Defer = append(faults.Defer, tg)
+					continue
+				}
+				if d, ok := strings.CutPrefix(s, "reject="); ok {
+					tg, err := sandbox.ParseTarget(d)
+					ts.Check(err)
+					faults.AcsReject = append(faults.AcsReject, tg)
 					continue
 				}
 				f, err := sandbox.ParseScriptedFailure(s)

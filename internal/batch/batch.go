@@ -53,6 +53,7 @@ type Client interface {
 	exec.Client
 	ListGroupUsers(ctx context.Context, groupID string) ([]seam.User, error)
 	ListUsers(ctx context.Context, systemID string) ([]seam.User, error)
+	ListAccessGroups(ctx context.Context, systemID string) ([]seam.AccessGroup, error)
 	Stats() seam.Stats
 }
 
@@ -69,8 +70,10 @@ type Deps struct {
 	// Command is the command line, for reports and lock holders (it is
 	// redacted there).
 	Command []string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil means time.Now. Sleep waits (verify's polls);
+	// nil means a timer.
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error
 	// Confirm asks whether to go ahead; nil means yes (--yes). It is not
 	// called when there is nothing to send.
 	Confirm func(ctx context.Context, q Question) error
@@ -144,6 +147,9 @@ func Start(deps Deps) (*Session, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
+	if deps.Sleep == nil {
+		deps.Sleep = sleepCtx
+	}
 	s := &Session{deps: deps, started: deps.Now().UTC(), openJournal: func(p string) (journal, error) { return report.OpenJournal(p) }}
 	path, err := lock.WorkspaceLockPath(deps.LockDir, deps.Workspace)
 	if err != nil {
@@ -176,9 +182,8 @@ type Outcome struct {
 	Counts  map[report.Status]int
 	// Added and Removed count the succeeded adds and removes.
 	Added, Removed int
-	// NotReflected counts the succeeded operations --verify found not
-	// reflected in the live state.
-	NotReflected int
+	// Verified counts verify's outcomes (nil when it did not run).
+	Verified map[string]int
 	// Unresolved counts the rows --skip-unresolved skipped: each has a
 	// record of its own, with its file and line.
 	Unresolved int
@@ -188,6 +193,9 @@ type Outcome struct {
 	// runErr is the executor's own error (a journal that failed).
 	runErr      error
 	interrupted bool
+	// onlyVerify: the outcome of acs-bulk verify, whose status is verify's
+	// alone.
+	onlyVerify bool
 }
 
 // Err returns the error that decides the run's exit status: nil when every
@@ -195,6 +203,9 @@ type Outcome struct {
 func (o *Outcome) Err() error {
 	dir := o.Dir.Path()
 	c := o.Counts
+	if o.onlyVerify {
+		c = map[report.Status]int{}
+	}
 	switch {
 	case o.runErr != nil:
 		return fmt.Errorf("%s stopped: %w; the report in %s has every operation", o.Verb, o.runErr, dir)
@@ -213,11 +224,12 @@ func (o *Outcome) Err() error {
 		}
 		return exitcode.With(exitcode.Partial, fmt.Errorf("%d operations failed and %d were not attempted%s: see %s; acs-bulk rerun --from %s retries them%s",
 			c[report.Failed], c[report.NotAttempted], reason, o.Dir.Failures(), dir, also))
-	case o.Unresolved > 0:
+	case o.Unresolved > 0 && !o.onlyVerify:
 		return exitcode.With(exitcode.Partial, fmt.Errorf("%d row%s of the CSV did not resolve and %s skipped (--skip-unresolved): fix %s in the CSV (see %s); a rerun cannot",
 			o.Unresolved, plural(o.Unresolved), wereWas(o.Unresolved), itThem(o.Unresolved), o.Dir.Failures()))
-	case o.NotReflected > 0:
-		return exitcode.With(exitcode.Partial, fmt.Errorf("verify: %d operations Seam acknowledged are not reflected in the live state (verified \"not_reflected\" in %s)", o.NotReflected, o.Dir.ReportCSV()))
+	case o.Verified[report.VerifyFailedOnAcs]+o.Verified[report.VerifyNotReflected] > 0:
+		return exitcode.With(exitcode.Partial, fmt.Errorf("verify: of the changes Seam acknowledged, %d failed on the access system and %d are not reflected in the live state: see %s; acs-bulk rerun --from %s retries them",
+			o.Verified[report.VerifyFailedOnAcs], o.Verified[report.VerifyNotReflected], o.Dir.Failures(), dir))
 	}
 	return nil
 }
@@ -291,17 +303,22 @@ func (s *Session) Execute(ctx context.Context, job *Job, opts Options) (*Outcome
 	if res == nil {
 		return nil, runErr
 	}
+	verifiedAt := time.Time{}
 	if opts.Verify && res.Stopped == "" {
-		if err := verify(ctx, s.deps.Client, res.Records, opts.VerifyTimeout, opts.Concurrency, log); err != nil {
+		if err := s.verifier(opts.Concurrency).verify(ctx, res.Records, opts.VerifyTimeout); err != nil {
 			log.Warn("verify did not finish", "error", err.Error())
 		}
+		verifiedAt = s.deps.Now().UTC()
 	}
 	out := newOutcome(job.Verb, dir, runID, res, s.deps.Client.Stats())
 	out.runErr, out.interrupted = runErr, out.interrupted || ctx.Err() != nil
+	if !verifiedAt.IsZero() {
+		out.Verified = report.CountVerified(out.Records)
+	}
 	out.Records = append(out.Records, unresolved...)
 	out.Counts[report.Unresolved] = len(unresolved)
 	out.Unresolved = len(unresolved)
-	if err := s.writeReport(dir, runID, started, job, opts, out, nil); err != nil {
+	if err := s.writeReport(dir, runID, started, job, opts, out, nil, verifiedAt); err != nil {
 		return nil, err
 	}
 	c := out.Counts
@@ -372,7 +389,7 @@ func (s *Session) writeRefusal(dir report.Dir, runID string, started time.Time, 
 		ref.Messages = append(ref.Messages, msg)
 	}
 	out := &Outcome{Verb: job.Verb, Dir: dir, RunID: runID, Counts: report.Count(nil), Stopped: "refused by its guards"}
-	return s.writeReport(dir, runID, started, job, opts, out, ref)
+	return s.writeReport(dir, runID, started, job, opts, out, ref, time.Time{})
 }
 
 // runDir is the run's directory: --report-dir, or a new one under
@@ -423,9 +440,6 @@ func newOutcome(verb Verb, dir report.Dir, runID string, res *exec.Result, stats
 	out := &Outcome{Verb: verb, Dir: dir, RunID: runID, Records: res.Records, Counts: report.Count(res.Records),
 		Stopped: res.Stopped, Stats: stats, interrupted: res.Stopped == exec.StoppedInterrupted}
 	for _, r := range res.Records {
-		if r.Verified == report.VerifyNotReflected {
-			out.NotReflected++
-		}
 		if r.Status == report.Succeeded {
 			if r.Action == plan.ActionAdd {
 				out.Added++
@@ -491,7 +505,7 @@ func itThem(n int) string {
 }
 
 // writeReport writes report.json, report.csv and failures.csv.
-func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, job *Job, opts Options, out *Outcome, refused *report.Refusal) error {
+func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, job *Job, opts Options, out *Outcome, refused *report.Refusal, verifiedAt time.Time) error {
 	settings := map[string]any{"plan": job.Doc.Options, "concurrency": opts.Concurrency, "max_errors": opts.MaxErrors, "verify": opts.Verify}
 	for k, v := range opts.Settings {
 		settings[k] = v
@@ -514,7 +528,13 @@ func (s *Session) writeReport(dir report.Dir, runID string, started time.Time, j
 		Throttled:  int(out.Stats.Throttled),
 		Records:    out.Records,
 		Refused:    refused,
+		VerifiedAt: verifiedAt,
 	})
+}
+
+// verifier is verify as this session runs it.
+func (s *Session) verifier(concurrency int) *verifier {
+	return &verifier{c: s.deps.Client, now: s.deps.Now, sleep: s.deps.Sleep, concurrency: concurrency, log: s.deps.Logger}
 }
 
 // errVerifyTimeout is verify giving up with changes still in flight.

@@ -599,3 +599,134 @@ func TestUnresolvedRowsAreRecordedAndExit3(t *testing.T) {
 		t.Errorf("rerun job: %d operations, warnings %q", len(rj.Doc.Plan.Operations), rj.Warnings)
 	}
 }
+
+// clock is a fake clock that verify's sleeps advance.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return nil
+}
+
+func ptr(s string) *string { return &s }
+
+// TestVerifyFiveOutcomes: each succeeded add ends with the outcome the live
+// state gives it; failed_on_acs and not_reflected exit 3, are in
+// failures.csv and are what a rerun retries; pending and deferred are not
+// failures. acs-bulk verify --from DIR, the next morning, writes the
+// reports again with what it finds then.
+func TestVerifyFiveOutcomes(t *testing.T) {
+	fx := newFixture(t)
+	clk := &clock{t: t0}
+	fx.deps.Now, fx.deps.Sleep = clk.now, clk.sleep
+	f := fx.fake
+	f.Groups = []seam.AccessGroup{{ID: "g2", SystemID: "s1", Name: "Group g2"}}
+	for _, u := range []string{"u5", "u6", "u7"} {
+		f.Users = append(f.Users, seam.User{ID: u, SystemID: "s1"})
+	}
+	// u2: Seam is still pushing it. u3: scheduled. u5: refused by the
+	// access system after the operation. u6: not there, and the only
+	// error predates the run. u7: not there, nothing said.
+	f.SetUser(seam.User{ID: "u2", SystemID: "s1", PendingMutations: []seam.PendingMutation{
+		{MutationCode: seam.MutationUpdatingGroupMembership, To: &seam.MutationSide{AccessGroupID: ptr("g2")}}}})
+	f.SetUser(seam.User{ID: "u3", SystemID: "s1", PendingMutations: []seam.PendingMutation{
+		{MutationCode: seam.MutationDeferringGroupMembershipUpdate, AccessGroupID: "g2", Variant: seam.VariantAdding}}})
+	f.SetUser(seam.User{ID: "u5", SystemID: "s1", Errors: []seam.Issue{
+		{ErrorCode: seam.ErrorFailedToUpdateOnAcsSystem, Message: "the controller is offline", CreatedAt: t0.Add(time.Minute).Format(time.RFC3339)}}})
+	f.SetUser(seam.User{ID: "u6", SystemID: "s1", Errors: []seam.Issue{
+		{ErrorCode: seam.ErrorFailedToUpdateOnAcsSystem, Message: "yesterday's", CreatedAt: t0.Add(-time.Hour).Format(time.RFC3339)}}})
+	f.Unapplied = map[string]bool{"add g2 u5": true, "add g2 u6": true, "add g2 u7": true}
+	var ops []plan.Operation
+	for _, u := range []string{"u1", "u2", "u3", "u5", "u6", "u7"} {
+		ops = append(ops, exectest.Add("s1", "g2", u))
+	}
+	s := fx.start(t)
+	out, err := s.Execute(context.Background(), fx.job(t, ops, plan.Options{}), Options{ReportDir: fx.runDir("run"), Verify: true, VerifyTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range out.Records {
+		got[r.AcsUserID] = r.Verified
+	}
+	want := map[string]string{"u1": report.VerifyConfirmed, "u2": report.VerifyPending, "u3": report.VerifyDeferred,
+		"u5": report.VerifyFailedOnAcs, "u6": report.VerifyNotReflected, "u7": report.VerifyNotReflected}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"confirmed": 1, "pending": 1, "deferred": 1, "failed_on_acs": 1, "not_reflected": 2}, out.Verified); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	if r := out.Records[3]; r.ErrorType != seam.ErrorFailedToUpdateOnAcsSystem || r.ErrorMessage != "the controller is offline" {
+		t.Errorf("failed_on_acs record keeps Seam's message: %+v", r)
+	}
+	oerr := out.Err()
+	if exitcode.For(oerr) != exitcode.Partial || !strings.Contains(oerr.Error(), "1 failed on the access system and 2 are not reflected") {
+		t.Fatalf("outcome %v", oerr)
+	}
+	if clk.now().Sub(t0) < 10*time.Second-5*time.Second {
+		t.Errorf("verify gave up after %s of the 10s timeout", clk.now().Sub(t0))
+	}
+	dir := report.Dir(fx.runDir("run"))
+	failures, _ := os.ReadFile(dir.Failures())
+	for _, u := range []string{"u5", "u6", "u7"} {
+		if !strings.Contains(string(failures), ","+u+",") {
+			t.Errorf("failures.csv lacks %s:\n%s", u, failures)
+		}
+	}
+	for _, u := range []string{"u2", "u3"} {
+		if strings.Contains(string(failures), ","+u+",") {
+			t.Errorf("failures.csv lists %s, which is %s:\n%s", u, want[u], failures)
+		}
+	}
+	rep, err := report.Load(dir)
+	if err != nil || rep.Verified[report.VerifyNotReflected] != 2 || rep.VerifiedAt.IsZero() {
+		t.Fatalf("report.json: %+v, %v", rep.Verified, err)
+	}
+
+	// The next morning: the access system came back, and someone fixed u7.
+	f.Unapplied = nil
+	f.SetUser(seam.User{ID: "u2", SystemID: "s1"})
+	f.SetUser(seam.User{ID: "u5", SystemID: "s1"})
+	if _, err := f.AddUserToGroup(context.Background(), "g2", "u7"); err != nil {
+		t.Fatal(err)
+	}
+	// A rerun would retry u5, u6 and u7.
+	rj, err := s.Rerun(context.Background(), dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var retried []string
+	for _, op := range append(rj.Skipped, rj.Doc.Plan.Operations...) {
+		retried = append(retried, op.AcsUserID)
+	}
+	slices.Sort(retried)
+	if !slices.Equal(retried, []string{"u5", "u6", "u7"}) {
+		t.Errorf("rerun retries %v", retried)
+	}
+	vo, err := Reverify(context.Background(), fx.deps, dir, time.Minute, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"confirmed": 3, "pending": 0, "deferred": 1, "failed_on_acs": 0, "not_reflected": 2}, vo.Verified); diff != "" {
+		t.Errorf("verify --from counts (-want +got):\n%s", diff)
+	}
+	if exitcode.For(vo.Err()) != exitcode.Partial {
+		t.Errorf("verify --from outcome %v", vo.Err())
+	}
+	rep2, err := report.Load(dir)
+	if err != nil || rep2.Verified[report.VerifyConfirmed] != 3 || rep2.Records[1].Verified != report.VerifyConfirmed {
+		t.Fatalf("report.json after verify --from: %+v, %v", rep2.Verified, err)
+	}
+}

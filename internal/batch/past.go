@@ -127,7 +127,7 @@ func (p *Past) Leftovers() []plan.Operation {
 	var out []plan.Operation
 	for i, op := range p.Doc.Plan.Operations {
 		r, ok := p.Outcome[i+1]
-		if !ok || r.Status.Retried() {
+		if !ok || r.Retried() {
 			out = append(out, op)
 		}
 	}

@@ -672,3 +672,22 @@ func TestEmptyPlanAndInvalidOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSeamErrorDataReachesTheRecord: Seam's error.data is kept in the
+// record's message (and so in failures.csv).
+func TestSeamErrorDataReachesTheRecord(t *testing.T) {
+	ops := exectest.Adds(1)
+	f := &exectest.Fake{Answer: func(_ context.Context, n int, _ string) (seam.Meta, error) {
+		meta, err := exectest.APIError(n, 400, "invalid_input", "the access system refused this user")
+		err.(*seam.APIError).Data = []byte(`{"acs_user_id":"u0","reason":"badge expired"}`)
+		return meta, err
+	}}
+	j := &journal{}
+	res, err := exec.Run(context.Background(), f, ops, j.options(exec.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Records[0]; r.Status != report.Failed || !strings.Contains(r.ErrorMessage, `"reason":"badge expired"`) {
+		t.Errorf("record %+v lacks error.data", r)
+	}
+}

@@ -62,16 +62,51 @@ type Record struct {
 	RequestID  string    `json:"request_id,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
-	// Verified is what --verify found for a succeeded operation: confirmed
-	// (reflected in the live state, nothing pending), pending (reflected,
-	// but Seam was still pushing it to the access system when verify gave
-	// up), or not_reflected; empty without --verify.
+	// Verified is what --verify (or acs-bulk verify) found for a
+	// succeeded operation: one of the Verify* outcomes; empty without it.
+	// A change that failed on the access system keeps Seam's message in
+	// ErrorMessage, with ErrorType failed_to_update_on_acs_system.
 	Verified string `json:"verified,omitempty"`
 }
 
 // The outcomes of --verify, in Record.Verified.
 const (
-	VerifyConfirmed    = "confirmed"
-	VerifyPending      = "pending"
+	// VerifyConfirmed: the live state shows the change and nothing is
+	// pending for it.
+	VerifyConfirmed = "confirmed"
+	// VerifyPending: Seam was still pushing the change to the access
+	// system when verify gave up (--verify-timeout).
+	VerifyPending = "pending"
+	// VerifyDeferred: Seam scheduled the change rather than pushing it;
+	// not a failure, and verify does not wait for it.
+	VerifyDeferred = "deferred"
+	// VerifyFailedOnAcs: the access system refused the change: the live
+	// state does not show it and the user carries
+	// failed_to_update_on_acs_system created after the operation finished.
+	VerifyFailedOnAcs = "failed_on_acs"
+	// VerifyNotReflected: the live state does not show the change and
+	// nothing explains why.
 	VerifyNotReflected = "not_reflected"
 )
+
+// VerifyOutcomes lists the outcomes of verify, in the order reports count
+// them.
+func VerifyOutcomes() []string {
+	return []string{VerifyConfirmed, VerifyPending, VerifyDeferred, VerifyFailedOnAcs, VerifyNotReflected}
+}
+
+// VerifyFailed reports whether a verify outcome is a failure: the change
+// Seam acknowledged did not happen (exit 3, failures.csv, retried by a
+// rerun).
+func VerifyFailed(v string) bool { return v == VerifyFailedOnAcs || v == VerifyNotReflected }
+
+// Retried reports whether a rerun retries the record: it failed, was not
+// attempted, or succeeded but verify found it did not happen. Unresolved
+// rows need the CSV fixed, not a rerun.
+func (r Record) Retried() bool {
+	return r.Status.Retried() || r.Status == Succeeded && VerifyFailed(r.Verified)
+}
+
+// InFailures reports whether failures.csv lists the record: what a rerun
+// retries, and the unresolved rows.
+func (r Record) InFailures() bool { return r.Retried() || r.Status == Unresolved }

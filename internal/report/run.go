@@ -60,6 +60,11 @@ type Run struct {
 	// Refused, when set, says the plan was refused by its guards and
 	// nothing was sent: the plan is in refused-plan.json.
 	Refused *Refusal `json:"refused,omitempty"`
+	// Verified counts the verify outcomes of the succeeded records (every
+	// outcome present) when verify ran; [Write] recomputes it.
+	Verified map[string]int `json:"verified,omitempty"`
+	// VerifiedAt is when verify last read the live state.
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
 }
 
 // Refusal is why a run refused its plan: the guards that tripped, with
@@ -124,6 +129,13 @@ func Write(d Dir, run *Run) error {
 		}
 	}
 	doc.Counts = Count(doc.Records)
+	doc.Verified = nil
+	for _, r := range doc.Records {
+		if r.Verified != "" {
+			doc.Verified = CountVerified(doc.Records)
+			break
+		}
+	}
 
 	js, err := json.MarshalIndent(&doc, "", "  ")
 	if err != nil {
@@ -135,7 +147,7 @@ func Write(d Dir, run *Run) error {
 		return fmt.Errorf("write report in %s: %w", dir, err)
 	}
 	failures, err := encodeCSV(slices.DeleteFunc(slices.Clone(doc.Records), func(r Record) bool {
-		return !r.Status.InFailures()
+		return !r.InFailures()
 	}))
 	if err != nil {
 		return fmt.Errorf("write report in %s: %w", dir, err)
@@ -192,6 +204,21 @@ func encodeCSV(records []Record) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// CountVerified counts the records by verify outcome, every outcome
+// present.
+func CountVerified(records []Record) map[string]int {
+	out := make(map[string]int, 5)
+	for _, v := range VerifyOutcomes() {
+		out[v] = 0
+	}
+	for _, r := range records {
+		if r.Verified != "" {
+			out[r.Verified]++
+		}
+	}
+	return out
 }
 
 // compareRecords orders records by Seq, the unresolved rows (Seq 0) last,

@@ -137,6 +137,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 	want.Version = FormatVersion
 	want.Command = []string{"acs-bulk", "apply", "--file", "people.csv", "--api-key", "REDACTED", "--token=REDACTED"}
 	want.Counts = map[Status]int{Succeeded: 1, Failed: 1, Skipped: 1, NotAttempted: 1, Unresolved: 1}
+	want.Verified = map[string]int{VerifyConfirmed: 1, VerifyPending: 0, VerifyDeferred: 0, VerifyFailedOnAcs: 0, VerifyNotReflected: 0}
 	slices.SortFunc(want.Records, compareRecords)
 	// Options are compared as JSON values: Write indents report.json.
 	sameJSON := cmp.Comparer(func(a, b json.RawMessage) bool {

@@ -27,9 +27,6 @@ func Count(records []Record) map[Status]int {
 	return counts
 }
 
-// Retried reports whether a rerun retries a record of this status: failed
-// or not attempted. Unresolved rows need the CSV fixed, not a rerun.
+// Retried reports whether a rerun retries every record of this status:
+// failed or not attempted ([Record.Retried] adds what verify found).
 func (s Status) Retried() bool { return s == Failed || s == NotAttempted }
-
-// InFailures reports whether failures.csv lists a record of this status.
-func (s Status) InFailures() bool { return s.Retried() || s == Unresolved }

@@ -46,11 +46,16 @@ type Fake struct {
 	// Users are the ACS users the fake knows, for the reads; a member not
 	// among them reads as a user with only its id.
 	Users []seam.User
+	// Groups are the access groups the fake knows, for ListAccessGroups.
+	Groups []seam.AccessGroup
 	// Members are the members of each group (ACS user ids); successful
 	// adds and removes change them. Nil means no group has members yet.
 	Members map[string][]string
 	// ReadErr, when set, is the error of every read.
 	ReadErr error
+	// Unapplied are the keys of calls that succeed without changing the
+	// members: a change Seam acknowledged that did not happen.
+	Unapplied map[string]bool
 
 	mu          sync.Mutex
 	calls       int
@@ -118,7 +123,7 @@ func (f *Fake) do(ctx context.Context, key, group, member string, add bool) (sea
 	}
 
 	f.mu.Lock()
-	if err == nil {
+	if err == nil && !f.Unapplied[key] {
 		if f.Members == nil {
 			f.Members = map[string][]string{}
 		}
@@ -170,6 +175,37 @@ func (f *Fake) ListUsers(_ context.Context, systemID string) ([]seam.User, error
 		}
 	}
 	return out, nil
+}
+
+// ListAccessGroups returns the known groups of the system.
+func (f *Fake) ListAccessGroups(_ context.Context, systemID string) ([]seam.AccessGroup, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	if f.ReadErr != nil {
+		return nil, f.ReadErr
+	}
+	var out []seam.AccessGroup
+	for _, g := range f.Groups {
+		if g.SystemID == systemID {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// SetUser replaces the known user with u's id by u (its pending mutations
+// and errors, say), or adds it.
+func (f *Fake) SetUser(u seam.User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.Users {
+		if f.Users[i].ID == u.ID {
+			f.Users[i] = u
+			return
+		}
+	}
+	f.Users = append(f.Users, u)
 }
 
 // Stats returns no traffic figures: the fake has no pacer.
