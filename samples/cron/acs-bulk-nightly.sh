@@ -11,11 +11,17 @@
 #   0  every operation succeeded (or was already satisfied): no alert
 #   1  runtime failure (network, authentication, server, file system, lock)
 #   2  the CSV is invalid: nothing was changed
-#   3  partial failure: some operations failed, see failures.csv, then
-#      acs-bulk rerun --from DIR --yes
-#   4  a safety guard refused the plan (--max-removals, an emptied group, an
-#      empty input): nothing was changed
+#   3  partial failure: rows of the CSV that did not resolve (the alert says
+#      which, where: fix the CSV), or operations that failed (see
+#      failures.csv, then acs-bulk rerun --from DIR --yes)
+#   4  a safety guard refused the plan (--max-removals, --max-adds, an
+#      emptied group, an empty input): nothing was changed; the refused plan
+#      is in DIR/refused-plan.json
 #   130 interrupted (SIGINT/SIGTERM): the reports were written
+#
+# On every exit acs-bulk also writes $METRICS in the Prometheus text format
+# (point node_exporter's textfile collector at its directory): the last
+# run's time and exit status, the last success, what it did.
 #
 # Configuration, by environment variable (defaults below):
 #   ACS_BULK       the acs-bulk binary
@@ -23,6 +29,9 @@
 #   RUNS           where the report directories go
 #   KEEP           how many report directories to keep (0: never prune)
 #   ALERT          alert command; the one-line message is its last argument
+#   MAX_ADDS       --max-adds: the most memberships one night may add (a
+#                  count, or a percentage of the memberships in scope)
+#   METRICS        --metrics-file (empty: none)
 #   ACS_BULK_ARGS  extra apply flags, split on blanks (e.g. "--max-removals 25")
 # and, for acs-bulk itself, SEAM_API_KEY (or SEAM_PERSONAL_ACCESS_TOKEN with
 # SEAM_WORKSPACE_ID) and optionally SEAM_ENDPOINT.
@@ -38,6 +47,8 @@ CSV="${CSV:-/var/lib/acs-bulk/nightly.csv}"
 RUNS="${RUNS:-/var/lib/acs-bulk/runs}"
 KEEP="${KEEP:-30}"
 ALERT="${ALERT:-logger -t acs-bulk -p user.err}"
+MAX_ADDS="${MAX_ADDS:-10%}"
+METRICS="${METRICS-/var/lib/node_exporter/textfile/acs_bulk.prom}"
 ACS_BULK_ARGS="${ACS_BULK_ARGS:-}"
 
 LC_ALL=C # report directory names sort by time
@@ -70,18 +81,35 @@ fi
 
 # ACS_BULK_ARGS is split on blanks on purpose (but not globbed).
 set -f
+set -- --max-adds "$MAX_ADDS"
+[ -n "$METRICS" ] && set -- "$@" --metrics-file "$METRICS"
 # shellcheck disable=SC2086
-"$ACS_BULK" apply --file "$CSV" --yes --log-format json --report-dir "$dir" $ACS_BULK_ARGS \
+"$ACS_BULK" apply --file "$CSV" --yes --log-format json --report-dir "$dir" "$@" $ACS_BULK_ARGS \
 	>"$dir/summary.txt" 2>"$dir/acs-bulk.log"
 code=$?
 set +f
+
+# unresolved: the FILE:LINE of the rows that did not resolve, from the log
+# (acs-bulk warns once per row), the first five and a count.
+unresolved() {
+	sed -n 's/.*"msg":"\([^"]*:[0-9][0-9]*\): .*(skipped: the row did not resolve)".*/\1/p' "$dir/acs-bulk.log" |
+		awk '{ n++; if (n <= 5) s = s (n > 1 ? ", " : "") $0 } END { if (n > 5) s = s ", and " n - 5 " more"; if (n) print n " rows of the CSV did not resolve (" s ")" }'
+}
 
 case "$code" in
 0) ;;
 1) alert "exit 1: runtime failure (network, authentication, server, file system or lock): see $dir/acs-bulk.log" ;;
 2) alert "exit 2: invalid input $CSV: nothing was changed; see $dir/acs-bulk.log" ;;
-3) alert "exit 3: partial failure: see $dir/failures.csv; retry with: $ACS_BULK rerun --from $dir --yes" ;;
-4) alert "exit 4: a safety guard refused the plan: nothing was changed; see $dir/acs-bulk.log" ;;
+3)
+	rows=$(unresolved)
+	if [ -n "$rows" ]; then
+		alert "exit 3: $rows: fix them in the CSV (a rerun cannot); see $dir/failures.csv"
+	fi
+	if grep -qE ' [1-9][0-9]* (failed|not attempted)' "$dir/summary.txt" || [ -z "$rows" ]; then
+		alert "exit 3: partial failure: see $dir/failures.csv; retry with: $ACS_BULK rerun --from $dir --yes"
+	fi
+	;;
+4) alert "exit 4: a safety guard refused the plan: nothing was changed; see $dir/acs-bulk.log and $dir/refused-plan.json" ;;
 130) alert "exit 130: interrupted: the reports are in $dir; finish with: $ACS_BULK rerun --from $dir --yes" ;;
 *) alert "exit $code: unexpected failure: see $dir/acs-bulk.log" ;;
 esac
