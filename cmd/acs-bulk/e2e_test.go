@@ -375,6 +375,15 @@ func TestSecondApplyIsLockedOut(t *testing.T) {
 	if !strings.Contains(stderr, "another acs-bulk run holds") || !strings.Contains(stderr, fmt.Sprintf("pid %d", first.Process.Pid)) {
 		t.Errorf("stderr does not name the holder:\n%s", stderr)
 	}
+	// The lock is the workspace's, however the endpoint is spelled.
+	// (Were it not locked out, its requests would block in the hook and time out.)
+	other, _, _ := e.command("apply", "--file", csv, "--yes", "--max-removals", "100%", "--report-dir", "third", "--rate", "0", "--max-attempts", "1", "--request-timeout", "2s")
+	other.Env = append(other.Env, "SEAM_ENDPOINT="+strings.Replace(e.url, "127.0.0.1", "localhost", 1))
+	other.Stdout, other.Stderr = nil, nil
+	out, _ := other.CombinedOutput()
+	if code := other.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "another acs-bulk run holds") {
+		t.Errorf("apply at localhost exited %d while the 127.0.0.1 run holds the workspace:\n%s", code, out)
+	}
 	if e.changes.Load() != before {
 		t.Errorf("the locked-out apply sent changes")
 	}
