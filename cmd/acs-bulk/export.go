@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +81,7 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 	}
 	var data []byte
 	if o.Format == "sandbox" {
-		data, err = sandboxState(snap).Marshal()
+		data, err = sandbox.FromSnapshot(snap).Marshal()
 		if err != nil {
 			return err
 		}
@@ -160,41 +159,4 @@ func userEmail(u seam.User) string {
 		return e
 	}
 	return u.UserIdentityEmailAddress
-}
-
-// sandboxState converts a snapshot into a sandbox state file (without
-// credentials: the sandbox generates a key when it loads it).
-func sandboxState(snap *live.Snapshot) *sandbox.State {
-	st := &sandbox.State{}
-	for _, s := range snap.Systems {
-		if st.WorkspaceID == "" {
-			st.WorkspaceID = s.WorkspaceID
-		}
-		st.AcsSystems = append(st.AcsSystems, sandbox.AcsSystem{AcsSystemID: s.ID, Name: s.Name, ConnectedAccountID: s.ConnectedAccountID, CreatedAt: parseTime(s.CreatedAt)})
-	}
-	for _, g := range snap.Groups {
-		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: g.ID, AcsSystemID: g.SystemID, Name: g.Name, IsManaged: g.IsManaged, CreatedAt: parseTime(g.CreatedAt)})
-	}
-	for _, u := range snap.Users {
-		st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: u.ID, AcsSystemID: u.SystemID, FullName: u.FullName, EmailAddress: u.EmailAddr(), PhoneNumber: u.PhoneNumber, UserIdentityID: u.UserIdentityID, IsSuspended: u.IsSuspended, CreatedAt: parseTime(u.CreatedAt)})
-	}
-	for _, i := range snap.Identities {
-		st.UserIdentities = append(st.UserIdentities, sandbox.UserIdentity{UserIdentityID: i.ID, UserIdentityKey: i.Key, FullName: i.FullName, EmailAddress: i.EmailAddress, PhoneNumber: i.PhoneNumber, CreatedAt: parseTime(i.CreatedAt)})
-	}
-	gids := make([]string, 0, len(snap.Members))
-	for id := range snap.Members {
-		gids = append(gids, id)
-	}
-	sort.Strings(gids)
-	for _, gid := range gids {
-		for _, uid := range snap.Members[gid] {
-			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: gid, AcsUserID: uid})
-		}
-	}
-	return st
-}
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
 }

@@ -15,28 +15,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-// workspace builds a sandbox state with the given systems, each with groups
-// groups and users users; user i of a system is in group i%groups.
-// One extra unmanaged group per system holds user 0.
-func workspace(systems, groups, users int) *sandbox.State {
-	st := &sandbox.State{WorkspaceID: "ws1", APIKeys: []string{"seam_test_key"}}
-	f := false
-	for s := range systems {
-		sid := fmt.Sprintf("sys%d", s)
-		st.AcsSystems = append(st.AcsSystems, sandbox.AcsSystem{AcsSystemID: sid, Name: fmt.Sprintf("Site %d", s)})
-		for g := range groups {
-			st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, g), AcsSystemID: sid, Name: fmt.Sprintf("Group %d", g)})
-		}
-		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: sid + "_legacy", AcsSystemID: sid, Name: "Legacy", IsManaged: &f})
-		for u := range users {
-			uid := fmt.Sprintf("%s_u%d", sid, u)
-			st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: uid, AcsSystemID: sid, FullName: fmt.Sprintf("User %d", u), EmailAddress: fmt.Sprintf("user%d@site%d.example", u, s)})
-			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, u%groups), AcsUserID: uid})
-		}
-		st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: sid + "_legacy", AcsUserID: sid + "_u0"})
-	}
-	return st
-}
 
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t testing.TB, st *sandbox.State) (*sandbox.Server, *seam.Client) {
@@ -121,7 +99,7 @@ func TestReadReadsWhatItIsTold(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv, client := serve(t, workspace(2, 3, 10))
+			srv, client := serve(t, sandbox.Grid(2, 3, 10))
 			w := c.want
 			snap, err := live.Read(context.Background(), client, &w, 4)
 			if err != nil {
@@ -160,7 +138,7 @@ var cmpSorted = cmp.Transformer("sort", func(in []string) []string {
 })
 
 func TestReadSnapshotContents(t *testing.T) {
-	_, client := serve(t, workspace(1, 2, 4))
+	_, client := serve(t, sandbox.Grid(1, 2, 4))
 	snap, err := live.Read(context.Background(), client, &want{systems: []string{"sys0"}, groups: []string{"sys0_g1"}}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +180,7 @@ func TestFingerprintChangesWithMembership(t *testing.T) {
 // reports the requests it took; the routes make 1 + 1 + 1 + 40 + 50 = 93
 // necessary.
 func BenchmarkReadWorkspace(b *testing.B) {
-	srv, client := serveWith(b, workspace(1, 50, 20000), false)
+	srv, client := serveWith(b, sandbox.Grid(1, 50, 20000), false)
 	var groups []string
 	for g := range 50 {
 		groups = append(groups, fmt.Sprintf("sys0_g%d", g))
@@ -229,7 +207,7 @@ func TestDiffMembers(t *testing.T) {
 }
 
 func TestReadMembers(t *testing.T) {
-	srv, client := serve(t, workspace(1, 3, 9))
+	srv, client := serve(t, sandbox.Grid(1, 3, 9))
 	m, err := live.ReadMembers(context.Background(), client, []string{"sys0_g0", "sys0_g2"}, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package plan_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"sort"
 	"sync"
@@ -19,27 +18,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-// workspace builds a sandbox state with the given systems, each with groups
-// groups and users users; user i of a system is in group i%groups.
-// One extra unmanaged group per system holds user 0.
-func workspace(systems, groups, users int) *sandbox.State {
-	st := &sandbox.State{WorkspaceID: "ws1", APIKeys: []string{"seam_test_key"}}
-	f := false
-	for s := range systems {
-		sid := fmt.Sprintf("sys%d", s)
-		st.AcsSystems = append(st.AcsSystems, sandbox.AcsSystem{AcsSystemID: sid, Name: fmt.Sprintf("Site %d", s)})
-		for g := range groups {
-			st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, g), AcsSystemID: sid, Name: fmt.Sprintf("Group %d", g)})
-		}
-		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: sid + "_legacy", AcsSystemID: sid, Name: "Legacy", IsManaged: &f})
-		for u := range users {
-			uid := fmt.Sprintf("%s_u%d", sid, u)
-			st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: uid, AcsSystemID: sid, FullName: fmt.Sprintf("User %d", u), EmailAddress: fmt.Sprintf("user%d@site%d.example", u, s)})
-			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: fmt.Sprintf("%s_g%d", sid, u%groups), AcsUserID: uid})
-		}
-	}
-	return st
-}
 
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t *testing.T, st *sandbox.State) (*sandbox.Server, *seam.Client) {
@@ -177,7 +155,7 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv, client := serve(t, workspace(2, 3, 10))
+			srv, client := serve(t, sandbox.Grid(2, 3, 10))
 			reads := c.all
 			if reads == nil {
 				reads = plan.NewReads(c.rows, c.opts)
@@ -212,7 +190,7 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 // is refused by the resolver with its one "did you mean", after the list of
 // systems and nothing else.
 func TestReadsRefusesABadSystemAfterOneRequest(t *testing.T) {
-	srv, client := serve(t, workspace(2, 3, 10))
+	srv, client := serve(t, sandbox.Grid(2, 3, 10))
 	_, err := live.Read(context.Background(), client, plan.NewReads(nil, plan.Options{Systems: []string{"Site O"}}), 0)
 	var se *plan.SystemError
 	if !errors.As(err, &se) || se.Error() != "unknown system 'Site O' in --system" || se.Hint() != "did you mean 'Site 0' or 'Site 1'?" {
