@@ -15,7 +15,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t testing.TB, st *sandbox.State) (*sandbox.Server, *seam.Client) {
 	return serveWith(t, st, true)

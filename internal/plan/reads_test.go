@@ -18,7 +18,6 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
-
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t *testing.T, st *sandbox.State) (*sandbox.Server, *seam.Client) {
 	t.Helper()
