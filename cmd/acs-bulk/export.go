@@ -3,19 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
-	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
-	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
 type exportOptions struct {
@@ -58,12 +53,6 @@ can rehearse against a copy of your real workspace with acs-bulk sandbox.
 	return cmd
 }
 
-// exportColumns is the header of an export, in the input format.
-var exportColumns = []string{
-	desired.ColumnSystemID, desired.ColumnSystemName, desired.ColumnGroupID, desired.ColumnGroupName,
-	desired.ColumnAcsUserID, desired.ColumnIdentityID, desired.ColumnEmail, desired.ColumnPhone, desired.ColumnFullName,
-}
-
 func exportRun(ctx context.Context, o *exportOptions) error {
 	if o.Format != "csv" && o.Format != "sandbox" {
 		return exitcode.Usagef("--format must be csv or sandbox, not %q", o.Format)
@@ -85,78 +74,15 @@ func exportRun(ctx context.Context, o *exportOptions) error {
 		if err != nil {
 			return err
 		}
-	} else if data, err = exportCSV(snap, o.Systems); err != nil {
-		return err
+	} else {
+		var buf bytes.Buffer
+		if err := desired.WriteCSV(&buf, plan.Export(snap)); err != nil {
+			return err
+		}
+		data = buf.Bytes()
 	}
 	if o.Out == "" {
 		o.Out = atomicfile.Stdout
 	}
 	return atomicfile.Output(o.Out, data, 0o600, o.io.Out)
-}
-
-// exportCSV renders the memberships of the snapshot, sorted by system name,
-// group name and member email, as the input CSV.
-func exportCSV(snap *live.Snapshot, systems []string) ([]byte, error) {
-	sysName := map[string]string{}
-	for _, s := range snap.Systems {
-		sysName[s.ID] = s.Name
-	}
-	users := map[string]seam.User{}
-	for _, u := range snap.Users {
-		users[u.ID] = u
-	}
-	groups := make([]seam.AccessGroup, 0, len(snap.Members))
-	for _, g := range snap.Groups {
-		if _, read := snap.Members[g.ID]; read {
-			groups = append(groups, g)
-		}
-	}
-	sort.Slice(groups, func(i, j int) bool {
-		a, b := groups[i], groups[j]
-		if sysName[a.SystemID] != sysName[b.SystemID] {
-			return sysName[a.SystemID] < sysName[b.SystemID]
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.ID < b.ID
-	})
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write(exportColumns)
-	for _, g := range groups {
-		members := make([]seam.User, 0, len(snap.Members[g.ID]))
-		for _, id := range snap.Members[g.ID] {
-			u, ok := users[id]
-			if !ok {
-				u = seam.User{ID: id}
-			}
-			members = append(members, u)
-		}
-		sort.Slice(members, func(i, j int) bool {
-			a, b := strings.ToLower(userEmail(members[i])), strings.ToLower(userEmail(members[j]))
-			if a != b {
-				return a < b
-			}
-			return members[i].ID < members[j].ID
-		})
-		for _, u := range members {
-			phone := u.PhoneNumber
-			if phone == "" {
-				phone = u.UserIdentityPhoneNumber
-			}
-			w.Write([]string{g.SystemID, sysName[g.SystemID], g.ID, g.Name, u.ID, u.UserIdentityID, userEmail(u), phone, u.Name()})
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
-}
-
-// userEmail is the email an export writes for a user: its own, else its
-// identity's.
-func userEmail(u seam.User) string {
-	if e := u.EmailAddr(); e != "" {
-		return e
-	}
-	return u.UserIdentityEmailAddress
 }
