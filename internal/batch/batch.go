@@ -141,6 +141,19 @@ type journal interface {
 // Start takes the workspace lock. A lock held by another run is a
 // *lock.HeldError naming its holder.
 func Start(deps Deps) (*Session, error) {
+	s := newSession(deps)
+	path, err := lock.WorkspaceLockPath(deps.LockDir, deps.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if s.wsLock, err = lock.Acquire(path, s.holder()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newSession fills in the defaults of deps.
+func newSession(deps Deps) *Session {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
@@ -150,15 +163,7 @@ func Start(deps Deps) (*Session, error) {
 	if deps.Sleep == nil {
 		deps.Sleep = sleepCtx
 	}
-	s := &Session{deps: deps, started: deps.Now().UTC(), openJournal: func(p string) (journal, error) { return report.OpenJournal(p) }}
-	path, err := lock.WorkspaceLockPath(deps.LockDir, deps.Workspace)
-	if err != nil {
-		return nil, err
-	}
-	if s.wsLock, err = lock.Acquire(path, s.holder()); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return &Session{deps: deps, started: deps.Now().UTC(), openJournal: func(p string) (journal, error) { return report.OpenJournal(p) }}
 }
 
 // Close releases the workspace lock.

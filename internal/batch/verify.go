@@ -222,16 +222,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // outcome's Err is a failure only when verify found changes that did not
 // happen (failed_on_acs, not_reflected).
 func Reverify(ctx context.Context, deps Deps, dir report.Dir, timeout time.Duration, concurrency int) (*Outcome, error) {
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Sleep == nil {
-		deps.Sleep = sleepCtx
-	}
-	s := &Session{deps: deps, started: deps.Now().UTC()}
+	s := newSession(deps)
 	if _, err := os.Stat(dir.RefusedPlan()); err == nil {
 		return nil, &RefusedRunError{Dir: dir}
 	}
@@ -259,7 +250,7 @@ func Reverify(ctx context.Context, deps Deps, dir report.Dir, timeout time.Durat
 	if verr != nil && !errors.Is(verr, errVerifyTimeout) {
 		return nil, fmt.Errorf("verify: %w; %s is as it was", verr, dir.ReportJSON())
 	}
-	run.VerifiedAt = deps.Now().UTC()
+	run.VerifiedAt = s.deps.Now().UTC()
 	if err := report.Write(dir, run); err != nil {
 		return nil, err
 	}

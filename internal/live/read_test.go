@@ -3,48 +3,19 @@ package live_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acs-bulk/acs-bulk/internal/contract"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+	"github.com/acs-bulk/acs-bulk/internal/sandbox/sandboxtest"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t testing.TB, st *sandbox.State) (*sandbox.Server, *seam.Client) {
-	return serveWith(t, st, true)
-}
-
-// serveWith is serve with the contract check optional (benchmarks measure
-// the client and server, not the checker).
-func serveWith(t testing.TB, st *sandbox.State, checked bool) (*sandbox.Server, *seam.Client) {
-	t.Helper()
-	srv := sandbox.New(st, sandbox.Options{})
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	hc := hs.Client()
-	if checked {
-		spec, err := contract.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var mu sync.Mutex
-		hc.Transport = spec.Transport(hc.Transport, func(err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Errorf("contract: %v", err)
-		})
-	}
-	c, err := seam.New(seam.Options{APIKey: srv.APIKeys()[0], Endpoint: hs.URL, HTTPClient: hc, Getenv: func(string) string { return "" }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return sandboxtest.Serve(t, st, sandbox.Options{}, true)
 }
 
 // want is a live.Want that asks for fixed ids.
@@ -179,7 +150,7 @@ func TestFingerprintChangesWithMembership(t *testing.T) {
 // reports the requests it took; the routes make 1 + 1 + 1 + 40 + 50 = 93
 // necessary.
 func BenchmarkReadWorkspace(b *testing.B) {
-	srv, client := serveWith(b, sandbox.Grid(1, 50, 20000), false)
+	srv, client := sandboxtest.Serve(b, sandbox.Grid(1, 50, 20000), sandbox.Options{}, false)
 	var groups []string
 	for g := range 50 {
 		groups = append(groups, fmt.Sprintf("sys0_g%d", g))

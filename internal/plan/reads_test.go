@@ -3,43 +3,22 @@ package plan_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acs-bulk/acs-bulk/internal/contract"
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/sandbox"
+	"github.com/acs-bulk/acs-bulk/internal/sandbox/sandboxtest"
 	"github.com/acs-bulk/acs-bulk/internal/seam"
 )
 
 // serve starts the sandbox over st and returns a contract-checked client.
 func serve(t *testing.T, st *sandbox.State) (*sandbox.Server, *seam.Client) {
-	t.Helper()
-	srv := sandbox.New(st, sandbox.Options{})
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	hc := hs.Client()
-	spec, err := contract.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	hc.Transport = spec.Transport(hc.Transport, func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		t.Errorf("contract: %v", err)
-	})
-	c, err := seam.New(seam.Options{APIKey: srv.APIKeys()[0], Endpoint: hs.URL, HTTPClient: hc, Getenv: func(string) string { return "" }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return sandboxtest.Serve(t, st, sandbox.Options{}, true)
 }
 
 // TestReadsReadOnlyWhatThePlanNeeds: the resolver picks the systems, the
