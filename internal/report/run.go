@@ -68,7 +68,7 @@ var csvColumns = []string{
 	"acs_user_id", "user_identity_id", "email", "full_name",
 	"file", "line", "via",
 	"attempts", "http_status", "error_type", "error_message", "request_id",
-	"duration_ms", "finished_at",
+	"duration_ms", "finished_at", "queued_ms",
 }
 
 // CSVHeader returns the header row of report.csv and failures.csv, which is
@@ -76,7 +76,7 @@ var csvColumns = []string{
 // system_name, acs_access_group_id, group_name, acs_user_id,
 // user_identity_id, email, full_name, file, line, via, attempts,
 // http_status, error_type, error_message, request_id, duration_ms,
-// finished_at. Zero line and http_status are written as empty cells, a zero
+// finished_at, queued_ms. Zero line and http_status are written as empty cells, a zero
 // finished_at too; times are RFC 3339 in UTC.
 func CSVHeader() []string { return slices.Clone(csvColumns) }
 
@@ -165,6 +165,7 @@ func encodeCSV(records []Record) ([]byte, error) {
 			r.File, intOrEmpty(r.Line), r.Via,
 			strconv.Itoa(r.Attempts), intOrEmpty(r.HTTPStatus), r.ErrorType, r.ErrorMessage, r.RequestID,
 			strconv.FormatInt(r.DurationMS, 10), timeOrEmpty(r.FinishedAt),
+			strconv.FormatInt(r.QueuedMS, 10),
 		)
 		for i, c := range row {
 			row[i] = escapeCell(c)
