@@ -24,8 +24,8 @@ lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
 bench: ## run the quick benchmarks (parsing, planning, client, sandbox, executor)
 	$(GO) test -run '^$$' -bench . -skip Pacing -benchmem ./...
 
-bench-pacing: ## run the apply pacing benchmarks (3,000 operations each; about 8 minutes)
-	$(GO) test -run '^$$' -bench Pacing -benchtime 1x -timeout 30m ./internal/exec
+bench-pacing: ## run the pacing benchmarks through the CLI: the limit x burst x --rate matrix, rate-bound and sequential (about 20 minutes)
+	$(GO) test -run '^$$' -bench Pacing -benchtime 1x -timeout 60m ./cmd/acs-bulk
 
 demo: ## run a whole migration against the built-in sandbox (validate, plan, apply, rerun, in sync)
 	$(GO) run ./cmd/acs-bulk demo

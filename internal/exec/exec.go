@@ -28,7 +28,12 @@
 //   - ctx is done (a hard abort).
 //
 // Requests already in flight when scheduling stops are allowed to finish:
-// they run on a request context that is not the stop signal. That context is
+// they run on a request context that is not the stop signal. A request
+// still waiting in the client's pacer is not in flight: the request context
+// carries the stop signal (seam.WithStop), the client gives up on it without
+// sending it, and it is recorded not_attempted with the reason; a retry
+// still waiting is not sent either, and the operation keeps its last
+// attempt's failure. That context is
 // cancelled Options.DrainTimeout after the stop, or at once when ctx is done;
 // a request cut that way is recorded failed with error type "interrupted",
 // since its outcome is unknown (a rerun reads the live state again).
@@ -423,16 +428,34 @@ func (r *run) skeleton(i int, st report.Status, errType, msg string) report.Reco
 func (r *run) execute(i int) {
 	op := r.ops[i]
 	start := r.opts.Now()
-	meta, err := r.call(op)
+	var timing seam.Timing
+	meta, err := r.call(op, &timing)
+	var ae *seam.APIError
+	if err != nil && errors.As(err, &ae) && ae.Attempts == 0 && errors.Is(err, seam.ErrNotSent) {
+		// The run stopped while the request waited in the client's pacer:
+		// nothing was sent.
+		r.mu.Lock()
+		errType, msg := r.notSentType, r.notSentMsg
+		r.mu.Unlock()
+		rec := r.skeleton(i, report.NotAttempted, errType, msg)
+		rec.QueuedMS = timing.Queued.Milliseconds()
+		r.settle(i, rec)
+		return
+	}
 	rec := r.skeleton(i, report.Succeeded, "", "")
 	rec.Attempts, rec.HTTPStatus, rec.RequestID = meta.Attempts, meta.Status, meta.RequestID
 	d := meta.Duration
-	var ae *seam.APIError
-	if err != nil && errors.As(err, &ae) {
+	if ae != nil {
 		rec.Attempts, rec.HTTPStatus, rec.RequestID = ae.Attempts, ae.Status, ae.RequestID
 		d = ae.Duration
 	}
-	if d <= 0 {
+	switch {
+	case timing.Sending > 0 || timing.Queued > 0:
+		// The client said where the time went: the attempts' own time,
+		// and the waits apart.
+		d = timing.Sending
+		rec.QueuedMS = timing.Queued.Milliseconds()
+	case d <= 0:
 		d = rec.FinishedAt.Sub(start)
 	}
 	rec.DurationMS = d.Milliseconds()
@@ -443,20 +466,24 @@ func (r *run) execute(i int) {
 	r.settle(i, rec)
 }
 
-// call sends op's request; a panic in the client becomes an error.
-func (r *run) call(op plan.Operation) (meta seam.Meta, err error) {
+// call sends op's request; a panic in the client becomes an error. The
+// request context carries the stop signal, so that a request still waiting
+// in the client's pacer when scheduling stops is not sent (seam.ErrNotSent)
+// while one on the wire drains, and asks the client to fill timing.
+func (r *run) call(op plan.Operation, timing *seam.Timing) (meta seam.Meta, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &internalError{fmt.Sprintf("internal error: the client panicked: %v; the outcome is unknown, a rerun will check the live state", p)}
 		}
 	}()
+	ctx := seam.WithTiming(seam.WithStop(r.reqCtx, r.stopCh), timing)
 	switch {
 	case op.Action == plan.ActionAdd && op.Via == plan.ViaUserIdentityID:
-		return r.c.AddUserIdentityToGroup(r.reqCtx, op.GroupID, op.UserIdentityID)
+		return r.c.AddUserIdentityToGroup(ctx, op.GroupID, op.UserIdentityID)
 	case op.Action == plan.ActionAdd:
-		return r.c.AddUserToGroup(r.reqCtx, op.GroupID, op.AcsUserID)
+		return r.c.AddUserToGroup(ctx, op.GroupID, op.AcsUserID)
 	case op.Action == plan.ActionRemove:
-		return r.c.RemoveUserFromGroup(r.reqCtx, op.GroupID, op.AcsUserID)
+		return r.c.RemoveUserFromGroup(ctx, op.GroupID, op.AcsUserID)
 	}
 	return seam.Meta{}, &invalidError{fmt.Sprintf("unknown action %q", op.Action)}
 }

@@ -59,7 +59,9 @@ type Record struct {
 	ErrorMessage string `json:"error_message,omitempty"`
 	// RequestID is the seam-request-id of the last attempt: what Seam
 	// support asks for.
-	RequestID  string    `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	// DurationMS is the attempts' own time: from each request leaving the
+	// client's pacer until its response was read.
 	DurationMS int64     `json:"duration_ms"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 	// Verified is what --verify (or acs-bulk verify) found for a
@@ -67,6 +69,10 @@ type Record struct {
 	// A change that failed on the access system keeps Seam's message in
 	// ErrorMessage, with ErrorType failed_to_update_on_acs_system.
 	Verified string `json:"verified,omitempty"`
+	// QueuedMS is the time the operation waited in the client, not on the
+	// wire: for the rate limiter, a pause, and between attempts (backoff,
+	// Retry-After).
+	QueuedMS int64 `json:"queued_ms"`
 }
 
 // The outcomes of --verify, in Record.Verified.

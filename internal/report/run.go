@@ -81,7 +81,7 @@ var csvColumns = []string{
 	"acs_user_id", "user_identity_id", "email", "full_name",
 	"file", "line", "via",
 	"attempts", "http_status", "error_type", "error_message", "request_id",
-	"duration_ms", "finished_at", "reason",
+	"duration_ms", "finished_at", "reason", "queued_ms",
 }
 
 // CSVHeader returns the header row of report.csv and failures.csv, which is
@@ -90,8 +90,11 @@ var csvColumns = []string{
 // user_identity_id, email, full_name, file, line, via, attempts,
 // http_status, error_type, error_message, request_id, duration_ms,
 // finished_at, reason (why the operation was planned: "line 4: not a
-// member", "member, not in the CSV"). Columns are only ever appended, so
-// that a script reading them by position keeps working. Zero line and http_status are written as empty cells, a zero
+// member", "member, not in the CSV"), queued_ms (the time the operation
+// waited in the client: rate limiter, pauses, backoff; duration_ms is the
+// attempts' own). Columns are only ever appended, so that a script reading
+// them by position keeps working. Zero line and http_status are written as
+// empty cells, a zero
 // finished_at too; times are RFC 3339 in UTC.
 func CSVHeader() []string { return slices.Clone(csvColumns) }
 
@@ -191,6 +194,7 @@ func encodeCSV(records []Record) ([]byte, error) {
 			r.File, intOrEmpty(r.Line), r.Via,
 			strconv.Itoa(r.Attempts), intOrEmpty(r.HTTPStatus), r.ErrorType, r.ErrorMessage, r.RequestID,
 			strconv.FormatInt(r.DurationMS, 10), timeOrEmpty(r.FinishedAt), r.Reason,
+			strconv.FormatInt(r.QueuedMS, 10),
 		)
 		for i, c := range row {
 			row[i] = escapeCell(c)

@@ -36,24 +36,24 @@ var csvRecords = []Record{
 		Seq: 4, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u4", FullName: "Bo", Via: "acs_user_id"}, Status: Skipped, ErrorMessage: "already absent",
 	},
 	{
-		Seq: 2, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id", Reason: "member, not in the CSV (sync)"}, Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease", RequestID: "req_2", DurationMS: 3000, FinishedAt: finished,
+		Seq: 2, Operation: plan.Operation{Action: plan.ActionRemove, SystemID: "sys1", SystemName: "Harbor Tower", GroupID: "grp1", GroupName: "Lobby", AcsUserID: "u2", Email: "bob@example.com", FullName: "Bob \"B\" Jones, Jr.", Via: "acs_user_id", Reason: "member, not in the CSV (sync)"}, Status: Failed, Attempts: 5, HTTPStatus: 429, ErrorType: "rate_limited", ErrorMessage: "slow down\nplease", RequestID: "req_2", DurationMS: 3000, FinishedAt: finished, QueuedMS: 40,
 	},
 }
 
-const wantReportCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason
-1,add,succeeded,confirmed,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z,line 2: not a member
+const wantReportCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason,queued_ms
+1,add,succeeded,confirmed,sys1,Harbor Tower,grp1,'=SUM(A1),u1,,ann@example.com,'-x,people.csv,2,acs_user_id,1,200,,,req_1,120,2026-11-22T19:31:05.25Z,line 2: not a member,0
 2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
-please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)"
-3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,
-4,remove,skipped,,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,,
-,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,
+please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)",40
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,,0
+4,remove,skipped,,sys1,,grp1,Lobby,u4,,,Bo,,,acs_user_id,0,,,already absent,,0,,,0
+,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,,0
 `
 
-const wantFailuresCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason
+const wantFailuresCSV = `seq,action,status,verified,acs_system_id,system_name,acs_access_group_id,group_name,acs_user_id,user_identity_id,email,full_name,file,line,via,attempts,http_status,error_type,error_message,request_id,duration_ms,finished_at,reason,queued_ms
 2,remove,failed,,sys1,Harbor Tower,grp1,Lobby,u2,,bob@example.com,"Bob ""B"" Jones, Jr.",,,acs_user_id,5,429,rate_limited,"slow down
-please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)"
-3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,
-,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,
+please",req_2,3000,2026-11-22T19:31:05.25Z,"member, not in the CSV (sync)",40
+3,add,not_attempted,,sys1,Harbor Tower,grp2,'@x,,uid3,'+1555,'	Tabby,people.csv,4,user_identity_id,0,,interrupted,the run was interrupted,,0,,,0
+,,unresolved,,,,,Flor 2,,,new.hire@example.com,,people.csv,9,,0,,unresolved,column access_group: unknown group 'Flor 2' in Harbor Tower; did you mean 'Floor 2'?,,0,,,0
 `
 
 func testRun() *Run {

@@ -4,15 +4,17 @@
 //
 // All pacing and retrying happens here, in one place shared by every
 // goroutine that uses a Client: a rate limiter that every attempt passes
-// (retries included), a shared pause set by Retry-After, exponential backoff
-// with full jitter, a run-wide retry budget and optional adaptive pacing.
+// (retries included), Retry-After (the request that got it waits; everyone
+// waits when the server means an outage), exponential backoff with full
+// jitter, a run-wide retry budget and optional adaptive pacing that finds
+// an unknown rate limit. A caller's stop signal ([WithStop]) keeps requests
+// still waiting in the client from being sent.
 // Callers see whole lists (never page cursors), typed results, and
 // *APIError values that say what failed, how often it was tried and which
 // Seam request id to quote to support.
 package seam
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,10 +82,15 @@ type Options struct {
 	// and retries together; 0 means unlimited.
 	Rate float64
 	// Burst is how many requests may go at once above Rate; 0 means 1.
+	// Adaptive pacing sends one at a time after its first 429, and no pause
+	// ever refills a burst.
 	Burst int
-	// Adaptive lowers the rate on 429 (x0.7, at most once a second) and
-	// raises it by 0.25/s per success, never above Rate nor below MinRate.
-	// It needs Rate > 0.
+	// Adaptive finds the server's limit instead of charging at Rate: it
+	// starts at 10 requests/s (or Rate if lower) and grows while nothing
+	// pushes back; a 429 says the limit is near the rate just refused, and
+	// the rate drops below that estimate, climbs back, holds, and probes
+	// past it now and then (see pacer.go). Never above Rate nor below
+	// MinRate. It needs Rate > 0.
 	Adaptive bool
 	// MinRate is the floor of adaptive pacing; 0 means DefaultMinRate (or
 	// Rate if that is lower).
@@ -202,8 +209,6 @@ type Client struct {
 	logger *slog.Logger
 	rand   func() float64
 	pacer  *pacer
-	// sleep waits d or until ctx ends; tests replace it to observe pauses.
-	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New builds a Client from opts and the environment (see Options).
@@ -254,7 +259,6 @@ func New(opts Options) (*Client, error) {
 		pageLimit:      opts.PageLimit,
 		logger:         opts.Logger,
 		rand:           opts.Rand,
-		sleep:          sleepCtx,
 	}
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -279,7 +283,6 @@ func New(opts Options) (*Client, error) {
 		adaptive: opts.Adaptive,
 		minRate:  minRate,
 		budget:   budget,
-		now:      time.Now,
 	})
 	return c, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +31,39 @@ type attemptResult struct {
 	timedOut  bool  // the attempt's own timeout fired
 }
 
+// Timing says where a call's time went; pass one per call with
+// [WithTiming].
+type Timing struct {
+	// Sending is the attempts' own time: from each request leaving the
+	// pacer until its response was read.
+	Sending time.Duration
+	// Queued is the time spent waiting: for the pacer (the rate, a shared
+	// pause, the requests ahead) and between attempts (backoff,
+	// Retry-After).
+	Queued time.Duration
+}
+
+type timingKey struct{}
+
+type stopKey struct{}
+
+// WithTiming returns a context under which a call records into t where its
+// time went, before it returns. Use one Timing per call: calls do not add
+// to it concurrently.
+func WithTiming(ctx context.Context, t *Timing) context.Context {
+	return context.WithValue(ctx, timingKey{}, t)
+}
+
+// WithStop returns a context under which a call is not sent once stop is
+// closed: a call still waiting in the client (for the rate, a pause, a
+// backoff or a Retry-After) returns at once an *APIError wrapping
+// [ErrNotSent]. A request already on the wire is not interrupted; ctx
+// bounds it, as always. This is how a run stops scheduling without
+// cancelling what is in flight.
+func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
 // do sends one API call with pacing and retries and decodes a 2xx JSON body
 // into out (when out is not nil). Every return carries Meta; every failure
 // after the request was built is an *APIError.
@@ -39,6 +73,9 @@ type attemptResult struct {
 // request provably did not reach the server, i.e. a 429 (refused by the rate
 // limiter) or a failure to connect; a 5xx or a connection dropped after
 // sending may have created the user, so it is returned to the caller.
+//
+// A retry waits, on its own, its Retry-After or its backoff; the pacer
+// decides whether the response also holds everyone else (see pacer.go).
 func (c *Client) do(ctx context.Context, method, route string, query url.Values, body, out any) (Meta, error) {
 	start := time.Now()
 	var meta Meta
@@ -53,6 +90,11 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 	target := c.endpoint + route
 	if len(query) > 0 {
 		target += "?" + query.Encode()
+	}
+	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	var timing Timing
+	if t, ok := ctx.Value(timingKey{}).(*Timing); ok && t != nil {
+		defer func() { *t = timing }()
 	}
 	finish := func(e *APIError) (Meta, error) {
 		meta.Duration = time.Since(start)
@@ -70,22 +112,42 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 	}
 
 	var last *APIError // the previous attempt's failure, if any
+	var notBefore time.Time
 	for attempt := 1; ; attempt++ {
-		if err := c.pacer.wait(ctx, c.sleep); err != nil {
+		tk, waited, err := c.pacer.wait(ctx, stop, notBefore)
+		timing.Queued += waited
+		if err != nil {
+			if errors.Is(err, errStopped) {
+				err = ErrNotSent
+				if last != nil {
+					err = fmt.Errorf("retry %w", ErrNotSent)
+				}
+			}
 			if last == nil {
 				last = &APIError{}
 			}
 			return finish(withCause(last, err))
 		}
+		sent := time.Now()
 		res := c.attempt(ctx, method, target, payload)
+		timing.Sending += time.Since(sent)
 		c.pacer.requests.Add(1)
 		meta.Attempts = attempt
 		meta.Status = res.status
 		if res.requestID != "" {
 			meta.RequestID = res.requestID
 		}
+
+		var retryAfter time.Duration
+		hasRetryAfter := false
+		if res.err == nil && retryableStatus(res.status) {
+			if ra, ok := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); ok {
+				retryAfter, hasRetryAfter = min(ra, c.maxRetryAfter), true
+			}
+		}
 		if res.status != 0 {
-			c.pacer.observe(res.status)
+			o := c.pacer.observe(tk, res.status, retryAfter, hasRetryAfter)
+			c.logPacing(ctx, o)
 		}
 
 		if res.err == nil && res.status >= 200 && res.status <= 299 {
@@ -100,8 +162,7 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 		}
 
 		e := &APIError{}
-		var retryable, provablyNotSent, honourRetryAfter bool
-		var wait time.Duration
+		var retryable, provablyNotSent bool
 		switch {
 		case res.err != nil && ctx.Err() != nil:
 			// The caller gave up during the attempt; the transport error
@@ -121,11 +182,6 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 			e.Body = redact(e.Body, c.token)
 			retryable = retryableStatus(res.status)
 			provablyNotSent = res.status == http.StatusTooManyRequests
-			if retryable {
-				if ra, ok := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); ok {
-					wait, honourRetryAfter = min(ra, c.maxRetryAfter), true
-				}
-			}
 		}
 		e.Retryable = retryable
 
@@ -138,19 +194,14 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 			c.logAttempt(ctx, method, route, attempt, res, 0, errText(e))
 			return finish(e)
 		}
-		if !honourRetryAfter {
+		wait := retryAfter
+		if !hasRetryAfter {
 			wait = c.backoff(attempt)
 		}
 		c.logAttempt(ctx, method, route, attempt, res, wait, errText(e))
 		c.pacer.retries.Add(1)
 		last = e
-		if honourRetryAfter {
-			// Retry-After speaks for the server: hold every request, not only
-			// this one. pacer.wait at the top of the loop does the waiting.
-			c.pacer.pauseUntil(c.pacer.now().Add(wait))
-		} else if err := c.sleep(ctx, wait); err != nil {
-			return finish(withCause(e, err))
-		}
+		notBefore = c.pacer.clk.Now().Add(wait)
 	}
 }
 
@@ -234,6 +285,18 @@ func (c *Client) logAttempt(ctx context.Context, method, route string, attempt i
 		attrs = append(attrs, slog.String("error", errText))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "seam request", attrs...)
+}
+
+// logPacing writes a debug line when a response changed the pacing: a new
+// estimate of the limit, or a pause of every request.
+func (c *Client) logPacing(ctx context.Context, o outcome) {
+	if (!o.adjusted && !o.pauseAll) || c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "seam pacing",
+		slog.Float64("limit_estimate", math.Round(o.estimate*100)/100),
+		slog.Float64("rate", math.Round(o.rate*100)/100),
+		slog.Bool("pause_all", o.pauseAll))
 }
 
 // errText is the short description of a failed attempt for the log line.

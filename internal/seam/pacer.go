@@ -2,32 +2,97 @@ package seam
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// Adaptive pacing constants: multiply the rate by throttleFactor on a 429, at
-// most once per throttleWindow, remembering the rate that was too fast as a
-// ceiling; add successStep req/s per success up to recoverFraction of the
-// ceiling, then only probeStep per success, so that the rate creeps up to the
-// ceiling instead of charging into it again (BenchmarkPacingGoodput in
-// internal/exec: 10.9% of requests answered 429 without the ceiling, 4.2%
-// with it, at the same goodput).
+// Adaptive pacing: a controller that measures. Seam publishes no limit for
+// the ACS routes and nothing about how it counts, so the client finds the
+// limit, from what the server answers:
+//
+//   - The start probes, it does not charge: startRate (or Rate if lower),
+//     one request at a time, plus startGain requests/s for each success of
+//     a request the rate held back, so the rate doubles about every 0.35 s
+//     while nothing pushes back (TCP's slow start), up to Rate.
+//   - An event is a 429 of a request sent after the last cut; 429s of
+//     requests that were already on their way report the same event. The
+//     estimate of the limit is the rate the refused request was sent at:
+//     the server just refused what it was doing, not 70% of what we asked.
+//     Refused again within quickRepeat of the cut, the cut was not deep
+//     enough: repeatFactor of that. Either way, what the server accepted
+//     since the last event, when the rate never went below it (so that a
+//     server's bucket could not fill up and hide the limit), bounds the
+//     estimate from above: that is how a server that allows a burst, which
+//     lets the rate run past its limit before the first 429, is measured.
+//     The fate of the requests on their way at the first 429 refines it: if
+//     most of them were refused too, the rate was far above the limit.
+//   - The cut: cutFactor of the estimate (startCut at the end of the start,
+//     whose overshoot is unknown). From there the rate climbs, concave
+//     (CUBIC's curve towards the rate of the last throttle), to plateau x
+//     the estimate in climbTime, holds, then probes past it, growing by
+//     probeGrowth a second, so that a limit that rose, or an estimate that
+//     was too low, is found again. The hold is firstHold after the start,
+//     then doubles from baseHold up to maxHold with each event at which the
+//     estimate held: a steady limit is probed less and less often.
+//   - The client's bucket empties at a cut (the server's is empty) and
+//     holds one token from then on: no burst after a 429 or a pause.
+//
+// Retry-After: the request that got it waits at least that long before its
+// retry. Everyone pauses only when the server says more than "you are at
+// the edge": a Retry-After above edgeRetryAfter (one second is the least a
+// whole-second header can say), stormThrottles 429s in a row without a
+// success, or a 5xx with Retry-After (an outage).
+//
+// The constants were chosen with the simulation in pacer_sim_test.go and
+// checked with BenchmarkPacingMatrix (cmd/acs-bulk).
 const (
-	throttleFactor  = 0.7
-	throttleWindow  = time.Second
-	successStep     = 0.25
-	recoverFraction = 0.9
-	probeStep       = successStep / 10
+	startRate    = 10.0
+	startGain    = 2.0
+	startCut     = 0.7
+	cutFactor    = 0.95
+	repeatFactor = 0.85
+	quickRepeat  = time.Second
+	plateau      = 0.985
+	climbTime    = 2 * time.Second
+	firstHold    = 3 * time.Second
+	baseHold     = 20 * time.Second
+	maxHold      = 60 * time.Second
+	probeGrowth  = 0.1
+	// What the server accepted between two events bounds the estimate when
+	// there are at least minAccepted of them over minSpan (quickSpan after a
+	// quick repeat), and it is below trustAccepted of the rate refused; the
+	// bound is acceptedSlack above what was accepted.
+	minAccepted   = 10
+	minSpan       = time.Second
+	quickAccepted = 4
+	quickSpan     = 300 * time.Millisecond
+	trustAccepted = 0.85
+	acceptedSlack = 0.02
+	// refineMin refusals, more than the acceptances, among the requests on
+	// their way at an event, and at least refineSample answers, refine it.
+	refineMin    = 2
+	refineSample = 3
+	// stormThrottles 429s in a row, with no success between them, are an
+	// outage rather than the edge of the limit: everyone pauses.
+	stormThrottles = 4
+	// edgeRetryAfter is the longest Retry-After that only asks the request
+	// that got it to wait.
+	edgeRetryAfter = time.Second
 	// The retry budget counts in fifths of a retry: a retry costs retryCost,
 	// a successful response earns back one fifth.
 	retryCost = 5
 )
+
+// ErrNotSent is wrapped by the *APIError of a call that stopped before its
+// request left the client: the stop channel given with [WithStop] was
+// closed while it waited for the pacer, a pause or a backoff. When
+// Meta.Attempts is 0 nothing reached the server; otherwise the error also
+// carries the last attempt's failure, and the retry was not sent.
+var ErrNotSent = errors.New("not sent: the caller stopped")
 
 // Stats are counters of a Client's traffic, read with (*Client).Stats.
 type Stats struct {
@@ -40,11 +105,18 @@ type Stats struct {
 	// RetryBudgetExhausted counts failures that were not retried because the
 	// retry budget was empty.
 	RetryBudgetExhausted int64
+	// Pauses counts the times every request was held for a Retry-After (an
+	// outage, not one 429 at the edge of the limit).
+	Pauses int64
 	// Rate is the current request rate in req/s; 0 means unlimited.
 	Rate float64
-	// LowestRate is the lowest rate adaptive pacing reached (Rate when not
-	// adaptive); 0 means unlimited.
+	// LowestRate is the lowest rate a 429 cut adaptive pacing to; Rate when
+	// not adaptive or never throttled (the probing start does not count).
+	// 0 means unlimited.
 	LowestRate float64
+	// Estimate is adaptive pacing's estimate of the server's limit, taken
+	// at the last 429; 0 before any.
+	Estimate float64
 }
 
 type pacerConfig struct {
@@ -53,122 +125,464 @@ type pacerConfig struct {
 	adaptive bool
 	minRate  float64
 	budget   int // < 0: unlimited
-	now      func() time.Time
+	clock    clock
 }
 
-// pacer is the single choke point every attempt of a Client passes: the
-// shared pause set by Retry-After, then the rate limiter. It also keeps the
-// retry budget, the adaptive rate and the counters.
+// clock is the pacer's time: the real one, or a fake in tests.
+type clock interface {
+	Now() time.Time
+	// NewTimer returns a channel that receives once d has passed, and a
+	// function that stops it.
+	NewTimer(d time.Duration) (<-chan time.Time, func())
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) NewTimer(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
+
+// ticket is what the pacer knows of a request that left it, for observe.
+type ticket struct {
+	sent time.Time
+	// rate is the pacing rate when it left.
+	rate float64
+	// held says the rate held it back: it waited for a token.
+	held bool
+}
+
+// pacer is the single choke point every attempt of a Client passes: a token
+// bucket at the adaptive rate, the shared pause, the per-request waits of
+// backoff and Retry-After, the stop signal. Waiters leave in arrival order.
+// It also keeps the retry budget and the counters.
 type pacer struct {
-	lim      *rate.Limiter // nil: unlimited
-	now      func() time.Time
+	clk      clock
 	adaptive bool
-	maxRate  float64
+	maxRate  float64 // 0: unlimited
 	minRate  float64
 
-	mu           sync.Mutex
-	pausedUntil  time.Time
-	cur          float64
-	lowest       float64
-	ceiling      float64 // the rate of the last decrease; 0: none yet
-	lastDecrease time.Time
-	budget       int // in fifths of a retry
-	budgetCap    int // < 0: unlimited
+	mu sync.Mutex
+	// The token bucket: tokens at time filled, at most burst; filled may
+	// lie in the future (the end of a pause: no refill before it).
+	rate    float64
+	burst   float64
+	tokens  float64
+	filled  time.Time
+	paused  time.Time // every request waits until then
+	queue   []*waiter
+	changed chan struct{} // closed and replaced when rate or pause change
 
-	requests, throttled, retries, exhausted atomic.Int64
+	// The controller.
+	probing  bool      // no 429 yet: growing by startGain per success
+	estimate float64   // the limit estimate of the last event; 0: none
+	cutAt    time.Time // the last cut
+	// adjustedAt is the last cut or refinement: a 429 of a request sent
+	// before it reports what is already known.
+	adjustedAt time.Time
+	// hold is how long the rate stays at the plateau before it probes:
+	// baseHold, doubled by each probe that failed near the estimate, so
+	// that a limit that holds still is probed less and less often.
+	hold    time.Duration
+	cutRate float64 // the rate the last cut set
+	lowest  float64
+	// The last event: the 429 of a request sent at evSent. The fate of the
+	// requests sent after it and before the cut refines the estimate.
+	evSent      time.Time
+	evOK, evRej int
+	evRateSum   float64
+	inARow      int // 429s since the last success
+	// Successes of requests sent after the last event's, and when the
+	// latest of them was sent: between two 429s the server's bucket went
+	// from empty to empty.
+	evSucc     int
+	evLastSent time.Time
+	budget     int // in fifths of a retry
+	budgetCap  int // < 0: unlimited
+	throttledN int64
+
+	requests, retries, exhausted, pauses atomic.Int64
+
+	// onQueue, when set (tests), is called as a request joins the queue.
+	onQueue func()
 }
 
+// waiter is one request in the pacer's queue; turn is closed when it is at
+// the head.
+type waiter struct{ turn chan struct{} }
+
 func newPacer(cfg pacerConfig) *pacer {
+	if cfg.clock == nil {
+		cfg.clock = realClock{}
+	}
 	p := &pacer{
-		now:       cfg.now,
-		adaptive:  cfg.adaptive,
+		clk:       cfg.clock,
+		adaptive:  cfg.adaptive && cfg.rate > 0,
 		maxRate:   cfg.rate,
 		minRate:   min(cfg.minRate, cfg.rate),
-		cur:       cfg.rate,
+		rate:      cfg.rate,
+		burst:     float64(max(cfg.burst, 1)),
 		lowest:    cfg.rate,
 		budget:    cfg.budget * retryCost,
 		budgetCap: cfg.budget * retryCost,
+		changed:   make(chan struct{}),
+		hold:      firstHold,
 	}
-	if cfg.rate > 0 {
-		p.lim = rate.NewLimiter(rate.Limit(cfg.rate), max(cfg.burst, 1))
+	p.tokens = p.burst
+	p.filled = p.clk.Now()
+	if p.adaptive {
+		p.probing = true
+		p.rate = max(min(cfg.rate, startRate), p.minRate)
 	}
 	return p
 }
 
-// wait blocks until the shared pause is over and the limiter grants a token,
-// or ctx ends. ctx must be the caller's context, not a per-attempt one: the
-// limiter fails at once when a wait would pass a deadline.
-func (p *pacer) wait(ctx context.Context, sleep func(context.Context, time.Duration) error) error {
-	for {
-		p.mu.Lock()
-		d := p.pausedUntil.Sub(p.now())
-		p.mu.Unlock()
-		if d <= 0 {
-			break
-		}
-		// The pause may be extended while we sleep: look again afterwards.
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	if p.lim == nil {
-		return ctx.Err()
-	}
-	if err := p.lim.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		// Wait refuses a wait that would pass the deadline without waiting.
-		return fmt.Errorf("%w: waiting for the rate limiter: %v", context.DeadlineExceeded, err)
-	}
-	return nil
-}
+// errStopped is wait's error when the stop channel closed first.
+var errStopped = errors.New("stopped while waiting")
 
-// pauseUntil holds every request until t (it only ever extends the pause).
-func (p *pacer) pauseUntil(t time.Time) {
+// wait blocks until a request may leave: not before notBefore (its own
+// backoff or Retry-After), not during the shared pause, and when the token
+// bucket has a token for it, after the requests that came before it. It
+// returns errStopped when stop is closed first and ctx.Err() when ctx ends.
+// It returns the time it waited in every case.
+func (p *pacer) wait(ctx context.Context, stop <-chan struct{}, notBefore time.Time) (ticket, time.Duration, error) {
+	start := p.clk.Now()
+	waited := func() time.Duration { return p.clk.Now().Sub(start) }
+	// Its own wait first: a request waiting out a Retry-After does not hold
+	// up the queue.
+	if d := notBefore.Sub(start); d > 0 {
+		c, stopTimer := p.clk.NewTimer(d)
+		select {
+		case <-c:
+		case <-stop:
+			stopTimer()
+			return ticket{}, waited(), errStopped
+		case <-ctx.Done():
+			stopTimer()
+			return ticket{}, waited(), ctx.Err()
+		}
+	}
+	if err := stopped(ctx, stop); err != nil {
+		return ticket{}, waited(), err
+	}
+
+	w := &waiter{turn: make(chan struct{})}
 	p.mu.Lock()
-	if t.After(p.pausedUntil) {
-		p.pausedUntil = t
+	p.queue = append(p.queue, w)
+	if len(p.queue) == 1 {
+		close(w.turn)
 	}
 	p.mu.Unlock()
+	defer p.leave(w)
+	if p.onQueue != nil {
+		p.onQueue()
+	}
+
+	// A request that waits for its turn is held back by the rate too.
+	held := false
+	select {
+	case <-w.turn:
+	default:
+		held = true
+		select {
+		case <-w.turn:
+		case <-stop:
+			return ticket{}, waited(), errStopped
+		case <-ctx.Done():
+			return ticket{}, waited(), ctx.Err()
+		}
+	}
+	for {
+		p.mu.Lock()
+		now := p.clk.Now()
+		// Checked under the lock, so that a request does not leave once
+		// the stop has been seen by anyone.
+		if err := stopped(ctx, stop); err != nil {
+			p.mu.Unlock()
+			return ticket{}, waited(), err
+		}
+		at := p.nextLocked(now)
+		if !at.After(now) {
+			t := p.takeLocked(now, held)
+			p.mu.Unlock()
+			return t, waited(), nil
+		}
+		if !now.Before(p.paused) {
+			held = true // waiting for a token, not for a pause
+		}
+		changed := p.changed
+		p.mu.Unlock()
+
+		c, stopTimer := p.clk.NewTimer(at.Sub(now))
+		select {
+		case <-c:
+		case <-changed:
+			stopTimer()
+		case <-stop:
+			stopTimer()
+			return ticket{}, waited(), errStopped
+		case <-ctx.Done():
+			stopTimer()
+			return ticket{}, waited(), ctx.Err()
+		}
+	}
 }
 
-// observe records a response's status for adaptive pacing and the budget.
-func (p *pacer) observe(status int) {
-	if status == http.StatusTooManyRequests {
-		p.throttled.Add(1)
+// stopped reports errStopped or ctx's error if either is done.
+func stopped(ctx context.Context, stop <-chan struct{}) error {
+	select {
+	case <-stop:
+		return errStopped
+	default:
 	}
+	return ctx.Err()
+}
+
+// leave removes w from the queue and hands the turn to the next waiter.
+func (p *pacer) leave(w *waiter) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch {
-	case status == http.StatusTooManyRequests:
-		if p.adaptive {
-			now := p.now()
-			if p.lastDecrease.IsZero() || now.Sub(p.lastDecrease) >= throttleWindow {
-				p.lastDecrease = now
-				p.ceiling = p.cur
-				p.setRate(max(p.minRate, p.cur*throttleFactor))
+	for i, x := range p.queue {
+		if x == w {
+			p.queue = append(p.queue[:i], p.queue[i+1:]...)
+			if i == 0 && len(p.queue) > 0 {
+				close(p.queue[0].turn)
+			}
+			return
+		}
+	}
+}
+
+// refillLocked brings the bucket up to now.
+func (p *pacer) refillLocked(now time.Time) {
+	if now.After(p.filled) {
+		p.tokens = min(p.burst, p.tokens+now.Sub(p.filled).Seconds()*p.rate)
+		p.filled = now
+	}
+}
+
+// nextLocked returns when the head of the queue may leave.
+func (p *pacer) nextLocked(now time.Time) time.Time {
+	if p.adaptive {
+		p.followLocked(now)
+	}
+	at := maxTime(now, p.paused)
+	if p.maxRate == 0 {
+		return at
+	}
+	// The tokens at time at: the bucket does not fill before p.filled.
+	tokens := p.tokens
+	if at.After(p.filled) {
+		tokens = min(p.burst, tokens+at.Sub(p.filled).Seconds()*p.rate)
+	}
+	if tokens >= 1 {
+		return at
+	}
+	return at.Add(time.Duration((1 - tokens) / p.rate * float64(time.Second)))
+}
+
+// takeLocked lets a request leave at now.
+func (p *pacer) takeLocked(now time.Time, held bool) ticket {
+	if p.maxRate > 0 {
+		p.refillLocked(now)
+		p.tokens--
+	}
+	return ticket{sent: now, rate: p.rate, held: held}
+}
+
+// setRateLocked changes the bucket's rate from now on.
+func (p *pacer) setRateLocked(now time.Time, r float64) {
+	if r == p.rate {
+		return
+	}
+	p.refillLocked(now)
+	p.rate = r
+	p.signalLocked()
+}
+
+// signalLocked wakes the head of the queue to look again.
+func (p *pacer) signalLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// pauseLocked holds every request until t (it only ever extends the pause);
+// when it ends there is at most one token, whatever the burst.
+func (p *pacer) pauseLocked(now, t time.Time) {
+	if !t.After(p.paused) || !t.After(now) {
+		return
+	}
+	p.pauses.Add(1)
+	p.refillLocked(now)
+	p.paused = t
+	p.tokens = min(p.tokens, 1)
+	p.filled = maxTime(p.filled, t)
+	p.signalLocked()
+}
+
+// followLocked moves the adaptive rate along its curve to now: from the
+// cut up to plateau x the estimate in climbTime, concave (fast, then
+// slowing: CUBIC's curve towards the rate of the last 429), a hold there,
+// then an exponential probe past it, so that a limit that rose, or an
+// estimate that was too low, is found again quickly.
+func (p *pacer) followLocked(now time.Time) {
+	if p.probing || p.estimate == 0 {
+		return
+	}
+	t := now.Sub(p.cutAt).Seconds()
+	top := p.estimate * plateau
+	r := top
+	switch x := t/climbTime.Seconds() - 1; {
+	case x < 0:
+		r = top + (top-p.cutRate)*x*x*x
+	case t > climbTime.Seconds()+p.hold.Seconds():
+		r = top * math.Pow(1+probeGrowth, min(t-climbTime.Seconds()-p.hold.Seconds(), 60))
+	}
+	p.setRateLocked(now, p.clampLocked(max(r, p.cutRate)))
+}
+
+func (p *pacer) clampLocked(r float64) float64 {
+	return min(p.maxRate, max(p.minRate, r))
+}
+
+// outcome is what observe decided about a response.
+type outcome struct {
+	// pauseAll says everyone must wait until the response's Retry-After.
+	pauseAll bool
+	// adjusted says the response changed the estimate of the limit.
+	adjusted bool
+	// estimate and rate are the estimate of the limit and the rate after
+	// the response.
+	estimate, rate float64
+}
+
+// observe records a response for adaptive pacing, the retry budget and the
+// counters: status 0 means no response. retryAfter is the response's
+// Retry-After, if hasRetryAfter.
+func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetryAfter bool) (out outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clk.Now()
+	before := p.adjustedAt
+	defer func() {
+		out.adjusted = p.adjustedAt != before
+		out.estimate, out.rate = p.estimate, p.rate
+	}()
+	if p.adaptive && !p.cutAt.IsZero() && t.sent.After(p.evSent) && !t.sent.After(p.cutAt) {
+		// A request that was on its way when the limit was hit: how many
+		// of them the server still took says how far above it we were.
+		if status == http.StatusTooManyRequests {
+			p.evRej++
+		} else if status < 500 {
+			p.evOK++
+		}
+		p.evRateSum += t.rate
+		if n := p.evOK + p.evRej; n >= refineSample && p.evRej >= refineMin && p.evOK <= p.evRej {
+			est := p.evRateSum / float64(n) * max(float64(p.evOK), 0.5) / float64(n)
+			if est < p.estimate {
+				p.estimate = p.clampLocked(est)
+				p.cutRate = p.clampLocked(p.estimate * cutFactor)
+				p.lowest = min(p.lowest, p.cutRate)
+				p.setRateLocked(now, min(p.rate, p.cutRate))
+				p.adjustedAt = now
 			}
 		}
-	case status < 500:
-		if p.adaptive && p.cur < p.maxRate {
-			step := successStep
-			if p.ceiling > 0 && p.cur >= p.ceiling*recoverFraction {
-				step = probeStep
-			}
-			p.setRate(min(p.maxRate, p.cur+step))
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		p.throttledN++
+		p.inARow++
+		storm := p.inARow >= stormThrottles
+		if hasRetryAfter && (retryAfter > edgeRetryAfter || storm) {
+			out.pauseAll = true
+			p.pauseLocked(now, now.Add(retryAfter))
+		}
+		if p.adaptive && (p.cutAt.IsZero() || t.sent.After(p.adjustedAt)) {
+			p.cutLocked(now, t)
+		}
+	case status == 0 || status >= 500:
+		if hasRetryAfter {
+			out.pauseAll = true
+			p.pauseLocked(now, now.Add(retryAfter))
+		}
+	default:
+		// Any answer but 429 and 5xx, a 404 included, says the server
+		// keeps up.
+		p.inARow = 0
+		if t.sent.After(p.evSent) {
+			p.evSucc++
+			p.evLastSent = maxTime(p.evLastSent, t.sent)
+		}
+		if p.adaptive && p.probing && t.held {
+			p.setRateLocked(now, p.clampLocked(p.rate+startGain))
 		}
 		if p.budgetCap >= 0 {
 			p.budget = min(p.budgetCap, p.budget+1)
 		}
 	}
+	return out
 }
 
-// setRate changes the adaptive rate; p.mu is held.
-func (p *pacer) setRate(r float64) {
-	p.cur = r
-	p.lowest = min(p.lowest, r)
-	p.lim.SetLimit(rate.Limit(r))
+// cutLocked lowers the rate after a 429 of a request t sent after the last
+// cut: the limit is near the rate it was sent at (less the last step of
+// the probing start, which is what crossed it), and the rate goes to
+// cutFactor of that.
+func (p *pacer) cutLocked(now time.Time, t ticket) {
+	est := t.rate
+	wasProbing := p.probing
+	switch {
+	case wasProbing:
+		// The last step of the probing start is what crossed the limit.
+		est = max(est-startGain, est*0.5)
+		p.hold = firstHold
+	case now.Sub(p.cutAt) < quickRepeat:
+		// Refused again right after the cut: it was not deep enough.
+		est = min(est, p.estimate) * repeatFactor
+		if span := p.evLastSent.Sub(p.evSent); span >= quickSpan && p.evSucc >= quickAccepted {
+			// The server's bucket was empty at the last 429 and the rate
+			// has not been below what it took since: that is its limit.
+			if acc := float64(p.evSucc-1) / span.Seconds(); p.cutRate >= acc*0.95 {
+				est = min(est, acc*(1+2*acceptedSlack))
+			}
+		}
+	default:
+		if span := p.evLastSent.Sub(p.evSent); span >= minSpan && p.evSucc >= minAccepted {
+			// Between two 429s the server's bucket went from empty to
+			// empty: it took what it allows, less what it could not store
+			// while the rate was below the limit. When that is well below
+			// the rate just refused, the server allows a burst that let
+			// the rate run past its limit, and what it took is the limit.
+			acc := float64(p.evSucc-1) / span.Seconds()
+			if acc < t.rate*trustAccepted && p.cutRate >= acc*0.95 {
+				est = acc * (1 + acceptedSlack)
+			}
+		}
+		// A later event: the estimate held for a while; probe less often.
+		p.hold = min(max(2*p.hold, baseHold), maxHold)
+	}
+	est = p.clampLocked(est)
+	p.probing = false
+	p.estimate = est
+	p.cutAt, p.adjustedAt = now, now
+	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
+	p.evSucc, p.evLastSent = 0, time.Time{}
+	factor := cutFactor
+	if wasProbing {
+		// The first 429 may come far above the limit (a server that allows
+		// a burst let the probing start run past it): cut deeper, as TCP
+		// does at the end of its slow start, and climb back.
+		factor = startCut
+	}
+	p.cutRate = p.clampLocked(est * factor)
+	p.lowest = min(p.lowest, p.cutRate)
+	// The server's bucket is empty: so is ours.
+	p.refillLocked(now)
+	p.burst = 1
+	p.tokens = min(p.tokens, 0)
+	p.setRateLocked(now, p.cutRate)
+	p.signalLocked()
 }
 
 // takeRetry spends one retry from the budget, reporting false when empty.
@@ -188,32 +602,29 @@ func (p *pacer) takeRetry() bool {
 
 func (p *pacer) stats() Stats {
 	p.mu.Lock()
-	cur, lowest := p.cur, p.lowest
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	rate := p.rate
+	if p.maxRate == 0 {
+		rate = 0
+	}
 	return Stats{
 		Requests:             p.requests.Load(),
-		Throttled:            p.throttled.Load(),
+		Throttled:            p.throttledN,
 		Retries:              p.retries.Load(),
 		RetryBudgetExhausted: p.exhausted.Load(),
-		Rate:                 cur,
-		LowestRate:           lowest,
+		Pauses:               p.pauses.Load(),
+		Rate:                 rate,
+		LowestRate:           p.lowest,
+		Estimate:             p.estimate,
 	}
 }
 
 // Stats returns the client's counters so far; safe for concurrent use.
 func (c *Client) Stats() Stats { return c.pacer.stats() }
 
-// sleepCtx waits d, or less if ctx ends first (then it returns ctx.Err()).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return b
 }

@@ -3,120 +3,370 @@ package seam
 import (
 	"context"
 	"errors"
+	"math"
+	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// fakeClock is a hand-driven clock for the pacer.
-type fakeClock struct{ t time.Time }
+// fakeClock is a hand-driven clock for the pacer: timers fire when the test
+// advances it past their time.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	timers []*fakeTimer
+	// created, when set, receives the duration of every timer made.
+	created chan time.Duration
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+type fakeTimer struct {
+	at      time.Time
+	c       chan time.Time
+	stopped bool
+}
 
-func TestAdaptivePacer(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := newPacer(pacerConfig{rate: 10, burst: 1, adaptive: true, minRate: 0.5, budget: -1, now: clock.now})
-	check := func(step string, wantCur, wantLowest float64) {
-		t.Helper()
-		st := p.stats()
-		if st.Rate != wantCur || st.LowestRate != wantLowest {
-			t.Errorf("%s: rate %v, lowest %v; want %v, %v", step, st.Rate, st.LowestRate, wantCur, wantLowest)
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) NewTimer(d time.Duration) (<-chan time.Time, func()) {
+	c.mu.Lock()
+	t := &fakeTimer{at: c.t.Add(d), c: make(chan time.Time, 1)}
+	c.timers = append(c.timers, t)
+	created := c.created
+	c.mu.Unlock()
+	if created != nil {
+		created <- d
+	}
+	return t.c, func() {
+		c.mu.Lock()
+		t.stopped = true
+		c.mu.Unlock()
+	}
+}
+
+// advance moves the clock and fires the timers that are due.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	kept := c.timers[:0]
+	for _, t := range c.timers {
+		switch {
+		case t.stopped:
+		case !t.at.After(c.t):
+			t.c <- c.t
+		default:
+			kept = append(kept, t)
 		}
-		if got := float64(p.lim.Limit()); got != wantCur {
-			t.Errorf("%s: limiter at %v, want %v", step, got, wantCur)
-		}
 	}
-	check("start", 10, 10)
+	c.timers = kept
+}
 
-	p.observe(200)
-	check("success at the configured rate stays there", 10, 10)
+// adaptivePacer is an adaptive pacer of rate on clk, without a budget.
+func adaptivePacer(clk *fakeClock, rate float64) *pacer {
+	return newPacer(pacerConfig{rate: rate, burst: 1, adaptive: true, minRate: DefaultMinRate, budget: -1, clock: clk})
+}
 
-	p.observe(429)
-	r1 := 10 * throttleFactor
-	check("first 429", r1, r1)
+// send lets one request leave the pacer now, as the head of the queue does.
+func (p *pacer) send(held bool) ticket {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.takeLocked(p.clk.Now(), held)
+}
 
-	clock.advance(999 * time.Millisecond)
-	p.observe(429)
-	check("second 429 within a second is ignored", r1, r1)
+// rateNow is the pacing rate at the clock's time.
+func (p *pacer) rateNow() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.nextLocked(p.clk.Now())
+	return p.rate
+}
 
-	clock.advance(time.Millisecond)
-	p.observe(429)
-	r2 := r1 * throttleFactor
-	check("429 a second after the decrease", r2, r2)
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
-	p.observe(200)
-	p.observe(404) // a client error still says the server keeps up
-	r3 := r2 + successStep + successStep
-	check("two successes", r3, r2)
-
-	p.observe(503)
-	check("5xx leaves the rate alone", r3, r2)
-
-	// Up to 90% of the rate that drew the last 429 (r1) in full steps, then
-	// a tenth of a step per success.
-	for p.stats().Rate < r1*recoverFraction {
-		p.observe(200)
+func TestProbingStart(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 50)
+	if got := p.rateNow(); got != startRate {
+		t.Fatalf("start rate %v, want %v: probe, do not charge at --rate", got, startRate)
 	}
-	before := p.stats().Rate
-	p.observe(200)
-	if got := p.stats().Rate; got != before+probeStep {
-		t.Errorf("near the ceiling a success added %v, want %v", got-before, probeStep)
+	if p.burst != 1 {
+		t.Errorf("burst %v, want the configured 1", p.burst)
+	}
+	p.observe(p.send(true), http.StatusOK, 0, false)
+	p.observe(p.send(true), http.StatusNotFound, 0, false) // a 404 is an answer too
+	if got, want := p.rateNow(), startRate+2*startGain; !near(got, want) {
+		t.Errorf("after two successes the rate held back: %v, want %v", got, want)
+	}
+	p.observe(p.send(false), http.StatusOK, 0, false)
+	p.observe(p.send(true), http.StatusServiceUnavailable, 0, false)
+	if got, want := p.rateNow(), startRate+2*startGain; !near(got, want) {
+		t.Errorf("a request the rate did not hold back, or a 5xx, grew the rate to %v, want %v", got, want)
+	}
+	for range 100 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	if got := p.rateNow(); got != 50 {
+		t.Errorf("rate %v after many successes, want the ceiling 50", got)
+	}
+	if st := p.stats(); st.LowestRate != 50 || st.Estimate != 0 || st.Throttled != 0 {
+		t.Errorf("stats %+v: the probing start is not a cut", st)
+	}
+	small := adaptivePacer(clk, 3)
+	if got := small.rateNow(); got != 3 {
+		t.Errorf("start rate %v with --rate 3, want 3", got)
+	}
+}
+
+func TestFirst429EndsTheProbingStart(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 10 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	// Two requests leave at the rate reached, the first is refused.
+	r := startRate + 10*startGain
+	clk.advance(50 * time.Millisecond)
+	refused, inFlight := p.send(true), p.send(true)
+	clk.advance(100 * time.Millisecond)
+	out := p.observe(refused, http.StatusTooManyRequests, time.Second, true)
+	est := r - startGain
+	if !out.adjusted || out.pauseAll || !near(out.estimate, est) || !near(out.rate, est*startCut) {
+		t.Fatalf("outcome %+v, want the estimate %v and rate %v, no pause", out, est, est*startCut)
+	}
+	if p.tokens > 0 || p.burst != 1 {
+		t.Errorf("tokens %v, burst %v: after a 429 the bucket is empty, as the server's", p.tokens, p.burst)
+	}
+	// The other request was on its way before the cut: same event.
+	out = p.observe(inFlight, http.StatusTooManyRequests, time.Second, true)
+	if out.adjusted || !near(p.estimate, est) {
+		t.Errorf("a 429 of a request sent before the cut moved the estimate: %+v", out)
+	}
+	if st := p.stats(); st.Throttled != 2 || !near(st.LowestRate, est*startCut) || !near(st.Estimate, est) || st.Pauses != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestRateCurveAfterACut(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 20 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	clk.advance(time.Second)
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	est := p.estimate
+	cut := est * startCut
+	top := est * plateau
+	if got := p.rateNow(); !near(got, cut) {
+		t.Errorf("at the cut: %v, want %v", got, cut)
+	}
+	clk.advance(climbTime / 2)
+	half := p.rateNow()
+	// Concave: more than half the way up after half the time.
+	if !(half > cut+(top-cut)/2 && half < top) {
+		t.Errorf("half way through the climb: %v, want between %v and %v", half, cut+(top-cut)/2, top)
+	}
+	clk.advance(climbTime / 2)
+	if got := p.rateNow(); !near(got, top) {
+		t.Errorf("after the climb: %v, want the plateau %v", got, top)
+	}
+	clk.advance(firstHold)
+	if got := p.rateNow(); !near(got, top) {
+		t.Errorf("at the end of the hold: %v, want the plateau %v", got, top)
+	}
+	clk.advance(time.Second)
+	if got, want := p.rateNow(), top*(1+probeGrowth); !near(got, want) {
+		t.Errorf("a second into the probe: %v, want %v", got, want)
+	}
+	clk.advance(time.Hour)
+	if got := p.rateNow(); got != 100 {
+		t.Errorf("an hour on: %v, want the ceiling 100", got)
+	}
+}
+
+func TestLater429s(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 20 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	first := p.estimate
+
+	// Refused again right after the cut: it was not deep enough.
+	clk.advance(quickRepeat / 2)
+	sent := p.send(true)
+	p.observe(sent, http.StatusTooManyRequests, time.Second, true)
+	if want := min(sent.rate, first) * repeatFactor; !near(p.estimate, want) {
+		t.Errorf("quick repeat: estimate %v, want %v", p.estimate, want)
 	}
 
-	for range 1000 {
-		p.observe(200)
+	// A 429 at the plateau, long after: the limit is near the rate refused.
+	clk.advance(climbTime + firstHold/2)
+	sent = p.send(true)
+	p.observe(sent, http.StatusTooManyRequests, time.Second, true)
+	if !near(p.estimate, sent.rate) || !near(p.rateNow(), sent.rate*cutFactor) {
+		t.Errorf("estimate %v, rate %v; want %v, %v", p.estimate, p.rateNow(), sent.rate, sent.rate*cutFactor)
 	}
-	check("successes never go above the configured rate", 10, r2)
+	if p.hold != baseHold {
+		t.Errorf("hold %v after the estimate held, want %v", p.hold, baseHold)
+	}
+	for range 5 {
+		clk.advance(climbTime + 2*time.Second)
+		p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	}
+	if p.hold != maxHold {
+		t.Errorf("hold %v after many, want at most %v", p.hold, maxHold)
+	}
+}
 
+func TestInFlightRefusalsRefineTheEstimate(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
 	for range 30 {
-		clock.advance(throttleWindow)
-		p.observe(429)
+		p.observe(p.send(true), http.StatusOK, 0, false)
 	}
-	check("never below the floor", 0.5, 0.5)
-	if st := p.stats(); st.Throttled != 33 {
-		t.Errorf("throttled = %d, want 33", st.Throttled)
+	// At the rate reached the server's burst runs out: the first refusal,
+	// and four requests behind it, of which the server took one.
+	r := startRate + 30*startGain
+	trigger := p.send(true)
+	var behind []ticket
+	for range 4 {
+		clk.advance(25 * time.Millisecond)
+		behind = append(behind, p.send(true))
+	}
+	p.observe(trigger, http.StatusTooManyRequests, time.Second, true)
+	p.observe(behind[0], http.StatusOK, 0, false)
+	p.observe(behind[1], http.StatusTooManyRequests, time.Second, true)
+	if got, want := p.estimate, r-startGain; !near(got, want) {
+		t.Fatalf("one refusal of two is not enough to refine: %v, want %v", got, want)
+	}
+	p.observe(behind[2], http.StatusTooManyRequests, time.Second, true)
+	if got, want := p.estimate, r/3; !near(got, want) {
+		t.Errorf("estimate %v, want the server's share of what was sent: %v", got, want)
+	}
+	if got, want := p.rateNow(), r/3*cutFactor; !near(got, want) {
+		t.Errorf("rate %v, want %v", got, want)
+	}
+	// The fourth was sent before the refinement: the same event still.
+	p.observe(behind[3], http.StatusTooManyRequests, time.Second, true)
+	if got := p.stats().Throttled; got != 4 {
+		t.Errorf("throttled %d, want 4", got)
+	}
+}
+
+func TestRetryAfterWhoWaits(t *testing.T) {
+	cases := []struct {
+		name       string
+		status     int
+		retryAfter time.Duration
+		inARow     int
+		wantPause  bool
+	}{
+		{"a 429 of one second is the edge of the limit", 429, time.Second, 1, false},
+		{"three in a row still are", 429, time.Second, 3, false},
+		{"four in a row are a storm", 429, time.Second, stormThrottles, true},
+		{"a longer Retry-After is the server asking everyone", 429, 2 * time.Second, 1, true},
+		{"a 503 with Retry-After is an outage", 503, time.Second, 1, true},
+		{"a 503 without one backs off alone", 503, 0, 1, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			p := newPacer(pacerConfig{rate: 10, burst: 5, adaptive: true, minRate: DefaultMinRate, budget: -1, clock: clk})
+			var out outcome
+			for range tc.inARow {
+				out = p.observe(p.send(false), tc.status, tc.retryAfter, tc.retryAfter > 0)
+			}
+			if out.pauseAll != tc.wantPause {
+				t.Errorf("pauseAll %v, want %v", out.pauseAll, tc.wantPause)
+			}
+			p.mu.Lock()
+			at := p.nextLocked(clk.Now())
+			tokens := p.tokens
+			p.mu.Unlock()
+			if paused := at.After(clk.Now()) && !at.Before(clk.Now().Add(tc.retryAfter)); paused != tc.wantPause {
+				t.Errorf("next request at %v, now %v: paused %v, want %v", at, clk.Now(), paused, tc.wantPause)
+			}
+			if tc.wantPause && tokens > 1 {
+				t.Errorf("%v tokens after the pause: it must not refill a burst", tokens)
+			}
+		})
+	}
+}
+
+func TestPauseRefillsNoBurst(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(pacerConfig{rate: 10, burst: 5, budget: -1, clock: clk})
+	p.mu.Lock()
+	p.pauseLocked(clk.Now(), clk.Now().Add(10*time.Second))
+	p.pauseLocked(clk.Now(), clk.Now().Add(5*time.Second)) // only ever extends
+	p.mu.Unlock()
+	clk.advance(10 * time.Second)
+	var sent []time.Time
+	for range 3 {
+		p.mu.Lock()
+		at := p.nextLocked(clk.Now())
+		p.mu.Unlock()
+		clk.advance(at.Sub(clk.Now()))
+		sent = append(sent, p.send(false).sent)
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	want := []time.Time{start, start.Add(100 * time.Millisecond), start.Add(200 * time.Millisecond)}
+	for i := range want {
+		if !sent[i].Equal(want[i]) {
+			t.Errorf("request %d left at %v, want %v: after a pause, one at a time at the rate", i, sent[i], want[i])
+		}
+	}
+	if st := p.stats(); st.Pauses != 1 {
+		t.Errorf("pauses %d, want 1", st.Pauses)
 	}
 }
 
 func TestPacerNotAdaptive(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(0, 0)}
-	p := newPacer(pacerConfig{rate: 4, burst: 2, minRate: 0.5, budget: -1, now: clock.now})
-	p.observe(429)
-	p.observe(200)
-	if st := p.stats(); st.Rate != 4 || st.LowestRate != 4 || p.lim.Limit() != rate.Limit(4) || p.lim.Burst() != 2 {
-		t.Errorf("stats %+v, limiter %v/%d; want a fixed 4/s, burst 2", st, p.lim.Limit(), p.lim.Burst())
+	clk := newFakeClock()
+	p := newPacer(pacerConfig{rate: 4, burst: 2, minRate: 0.5, budget: -1, clock: clk})
+	p.observe(p.send(false), http.StatusTooManyRequests, time.Second, true)
+	p.observe(p.send(false), http.StatusOK, 0, false)
+	if st := p.stats(); st.Rate != 4 || st.LowestRate != 4 || p.burst != 2 || st.Throttled != 1 {
+		t.Errorf("stats %+v, burst %v; want a fixed 4/s, burst 2", st, p.burst)
 	}
-	unlimited := newPacer(pacerConfig{budget: -1, now: clock.now})
-	if unlimited.lim != nil || unlimited.stats().Rate != 0 {
-		t.Error("rate 0 should mean no limiter")
+	// Two tokens were there and are spent; the next is 250 ms away.
+	p.mu.Lock()
+	at := p.nextLocked(clk.Now())
+	p.mu.Unlock()
+	if d := at.Sub(clk.Now()); d != 250*time.Millisecond {
+		t.Errorf("next in %v, want 250ms", d)
 	}
-}
-
-func TestPacerFloorAboveRate(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(0, 0)}
-	p := newPacer(pacerConfig{rate: 0.3, burst: 1, adaptive: true, minRate: 0.5, budget: -1, now: clock.now})
-	p.observe(429)
-	if st := p.stats(); st.Rate != 0.3 {
-		t.Errorf("rate = %v, want 0.3: the floor never lifts the rate above the configured one", st.Rate)
+	unlimited := newPacer(pacerConfig{budget: -1, clock: clk})
+	if unlimited.stats().Rate != 0 {
+		t.Error("rate 0 should mean unlimited")
 	}
 }
 
 func TestRetryBudgetArithmetic(t *testing.T) {
-	p := newPacer(pacerConfig{budget: 2, now: time.Now})
+	p := newPacer(pacerConfig{budget: 2, clock: newFakeClock()})
 	first, second, third := p.takeRetry(), p.takeRetry(), p.takeRetry()
 	if !first || !second || third {
 		t.Fatal("want exactly 2 retries from a budget of 2")
 	}
 	for range 4 {
-		p.observe(200)
+		p.observe(ticket{}, http.StatusOK, 0, false)
 	}
 	if p.takeRetry() {
 		t.Error("4 successes earned a whole retry, want 5 needed")
 	}
-	p.observe(200)
+	p.observe(ticket{}, http.StatusOK, 0, false)
 	if !p.takeRetry() {
 		t.Error("5 successes should earn one retry")
 	}
@@ -125,29 +375,101 @@ func TestRetryBudgetArithmetic(t *testing.T) {
 	}
 }
 
-func TestPauseOnlyExtends(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(100, 0)}
-	p := newPacer(pacerConfig{budget: -1, now: clock.now})
-	p.pauseUntil(clock.t.Add(10 * time.Second))
-	p.pauseUntil(clock.t.Add(5 * time.Second))
-	var waits []time.Duration
-	err := p.wait(context.Background(), func(_ context.Context, d time.Duration) error {
-		waits = append(waits, d)
-		clock.advance(d)
-		return nil
-	})
-	if err != nil || len(waits) != 1 || waits[0] != 10*time.Second {
-		t.Errorf("waits = %v, err %v; want one wait of 10s", waits, err)
+// queueHook makes p report on the returned channel each request that joins
+// its queue.
+func queueHook(p *pacer) <-chan struct{} {
+	joined := make(chan struct{}, 16)
+	p.onQueue = func() { joined <- struct{}{} }
+	return joined
+}
+
+func TestWaitersLeaveInOrderAndStop(t *testing.T) {
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 16)
+	p := newPacer(pacerConfig{rate: 1, burst: 1, budget: -1, clock: clk})
+	joined := queueHook(p)
+	if _, _, err := p.wait(context.Background(), nil, time.Time{}); err != nil {
+		t.Fatal(err) // the one token
+	}
+	<-joined
+	stop := make(chan struct{})
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, 3)
+	for i := range 3 {
+		go func() {
+			_, _, err := p.wait(context.Background(), stop, time.Time{})
+			results <- result{i, err}
+		}()
+		<-joined // in order: i joins before i+1 starts
+	}
+	if d := <-clk.created; d != time.Second {
+		t.Fatalf("the head waits %v, want 1s", d)
+	}
+	clk.advance(time.Second)
+	if r := <-results; r.i != 0 || r.err != nil {
+		t.Fatalf("first to leave: %d (%v), want 0", r.i, r.err)
+	}
+	<-clk.created // the next head waits for its token
+	close(stop)
+	for range 2 {
+		if r := <-results; !errors.Is(r.err, errStopped) {
+			t.Errorf("waiter %d: %v, want errStopped", r.i, r.err)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.queue) != 0 {
+		t.Errorf("%d left in the queue", len(p.queue))
 	}
 }
 
-func TestLimiterWaitUsesCallerContext(t *testing.T) {
-	// A cancelled caller context stops the limiter wait with its own error.
-	p := newPacer(pacerConfig{rate: 1, burst: 1, budget: -1, now: time.Now})
+func TestWaitEndsWithContext(t *testing.T) {
+	p := newPacer(pacerConfig{rate: 1, burst: 1, budget: -1})
+	p.send(false)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := p.wait(ctx, sleepCtx); !errors.Is(err, context.Canceled) {
+	if _, _, err := p.wait(ctx, nil, time.Time{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestQueuedInThePacerIsNotSent: calls still waiting for the rate when the
+// stop arrives return ErrNotSent with no attempt; the server sees only the
+// request that had left.
+func TestQueuedInThePacerIsNotSent(t *testing.T) {
+	var n reqCounter
+	srv := httptest.NewServer(failing(t, &n, 0, nil))
+	defer srv.Close()
+	cl := newTestClient(t, srv, func(o *Options) { o.Rate, o.Burst = 0.001, 1 })
+	joined := queueHook(cl.pacer)
+	if _, err := cl.AddUserToGroup(context.Background(), "g1", "u0"); err != nil {
+		t.Fatal(err)
+	}
+	<-joined
+	stop := make(chan struct{})
+	ctx := WithStop(context.Background(), stop)
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			var timing Timing
+			_, err := cl.AddUserToGroup(WithTiming(ctx, &timing), "g1", "u"+string(rune('1'+i)))
+			errs <- err
+		}()
+		<-joined
+	}
+	close(stop)
+	for range 3 {
+		err := <-errs
+		var ae *APIError
+		if !errors.As(err, &ae) || !errors.Is(err, ErrNotSent) || ae.Attempts != 0 {
+			t.Errorf("err = %v, want an *APIError wrapping ErrNotSent with no attempt", err)
+		}
+	}
+	if n.get() != 1 {
+		t.Errorf("server saw %d requests, want 1", n.get())
 	}
 }
 
@@ -158,21 +480,7 @@ func TestClientStatsFromOptions(t *testing.T) {
 	if st := cl.Stats(); st.Rate != 8 || st.LowestRate != 8 || st.Requests != 0 {
 		t.Errorf("stats = %+v", st)
 	}
-	if cl.pacer.minRate != DefaultMinRate || cl.pacer.lim.Burst() != 3 {
-		t.Errorf("floor %v, burst %d", cl.pacer.minRate, cl.pacer.lim.Burst())
-	}
-}
-
-func TestClientAdaptiveOn429(t *testing.T) {
-	var n reqCounter
-	srv := httptest.NewServer(failing(t, &n, 1, statusFail(429)))
-	defer srv.Close()
-	cl := newTestClient(t, srv, func(o *Options) { o.Rate, o.Adaptive = 1000, true })
-	if _, err := cl.AddUserToGroup(context.Background(), "g1", "u1"); err != nil {
-		t.Fatal(err)
-	}
-	want := Stats{Requests: 2, Throttled: 1, Retries: 1, Rate: 1000*throttleFactor + successStep, LowestRate: 1000 * throttleFactor}
-	if got := cl.Stats(); got != want {
-		t.Errorf("stats = %+v, want %+v", got, want)
+	if cl.pacer.minRate != DefaultMinRate {
+		t.Errorf("floor %v", cl.pacer.minRate)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 )
@@ -241,71 +240,73 @@ func TestParseRetryAfter(t *testing.T) {
 // pauseHook replaces a client's sleep: each call reports its duration on
 // sleeping and blocks until release is closed, then lifts the pause so that
 // the waiter proceeds.
-func pauseHook(c *Client, sleeping chan<- time.Duration, release <-chan struct{}) {
-	c.sleep = func(ctx context.Context, d time.Duration) error {
-		sleeping <- d
-		select {
-		case <-release:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		c.pacer.mu.Lock()
-		c.pacer.pausedUntil = time.Time{}
-		c.pacer.mu.Unlock()
-		return nil
-	}
+// useClock puts the client's pacer on clk.
+func useClock(c *Client, clk *fakeClock) {
+	c.pacer.mu.Lock()
+	defer c.pacer.mu.Unlock()
+	c.pacer.clk = clk
+	c.pacer.filled = clk.Now()
 }
 
-func TestRetryAfterPausesEveryRequest(t *testing.T) {
+// retryAfterServer answers the first request with status and Retry-After
+// ra, the others with {"ok":true}, and reports each request's user.
+func retryAfterServer(t *testing.T, status int, ra string, users chan<- string) *httptest.Server {
 	var n reqCounter
-	var mu sync.Mutex
-	var order []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			User string `json:"acs_user_id"`
 		}
 		decodeBody(t, r, &body)
-		mu.Lock()
-		order = append(order, body.User)
-		mu.Unlock()
+		users <- body.User
 		if n.next() == 1 {
-			w.Header().Set("Retry-After", "30")
-			writeSeamError(w, 429, "req_429", "rate_limited", "slow down")
+			w.Header().Set("Retry-After", ra)
+			writeSeamError(w, status, "req_ra", "rate_limited", "slow down")
 			return
 		}
 		writeJSON(w, 200, "req_ok", map[string]any{"ok": true})
 	}))
+}
+
+type callResult struct {
+	meta Meta
+	err  error
+}
+
+func addAsync(cl *Client, user string) <-chan callResult {
+	res := make(chan callResult, 1)
+	go func() {
+		m, err := cl.AddUserToGroup(context.Background(), "g1", user)
+		res <- callResult{m, err}
+	}()
+	return res
+}
+
+func TestLongRetryAfterPausesEveryRequest(t *testing.T) {
+	users := make(chan string, 10)
+	srv := retryAfterServer(t, 429, "30", users)
 	defer srv.Close()
 	cl := newTestClient(t, srv, func(o *Options) { o.MaxRetryAfter = 45 * time.Second })
-	sleeping := make(chan time.Duration)
-	release := make(chan struct{})
-	pauseHook(cl, sleeping, release)
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 10)
+	useClock(cl, clk)
 
-	type result struct {
-		meta Meta
-		err  error
+	resA := addAsync(cl, "userA")
+	if u := <-users; u != "userA" {
+		t.Fatalf("first request for %s", u)
 	}
-	resA, resB := make(chan result, 1), make(chan result, 1)
-	go func() {
-		m, err := cl.AddUserToGroup(context.Background(), "g1", "userA")
-		resA <- result{m, err}
-	}()
-	dA := <-sleeping // A got the 429 and waits out the pause
-	if dA <= 0 || dA > 30*time.Second {
-		t.Errorf("A's pause = %v, want in (0, 30s]", dA)
+	if d := <-clk.created; d != 30*time.Second {
+		t.Errorf("A waits %v, want its Retry-After of 30s", d)
 	}
-	go func() {
-		m, err := cl.AddUserToGroup(context.Background(), "g1", "userB")
-		resB <- result{m, err}
-	}()
-	dB := <-sleeping // B, which never got a 429, waits for the same pause
-	if dB <= 0 || dB > 30*time.Second {
-		t.Errorf("B's pause = %v, want in (0, 30s]", dB)
+	resB := addAsync(cl, "userB")
+	if d := <-clk.created; d != 30*time.Second {
+		t.Errorf("B, which never got a 429, waits %v, want the same 30s pause", d)
 	}
-	if got := n.get(); got != 1 {
-		t.Errorf("server saw %d requests during the pause, want 1", got)
+	select {
+	case u := <-users:
+		t.Fatalf("the server got a request for %s during the pause", u)
+	default:
 	}
-	close(release)
+	clk.advance(30 * time.Second)
 	a, b := <-resA, <-resB
 	if a.err != nil || b.err != nil {
 		t.Fatalf("errors: A %v, B %v", a.err, b.err)
@@ -313,33 +314,91 @@ func TestRetryAfterPausesEveryRequest(t *testing.T) {
 	if a.meta.Attempts != 2 || b.meta.Attempts != 1 {
 		t.Errorf("attempts: A %d, B %d; want 2, 1", a.meta.Attempts, b.meta.Attempts)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(order) != 3 || order[0] != "userA" {
-		t.Errorf("arrival order = %v, want userA first, then both", order)
+	if st := cl.Stats(); st.Throttled != 1 || st.Retries != 1 || st.Requests != 3 || st.Pauses != 1 {
+		t.Errorf("stats = %+v", st)
 	}
-	if st := cl.Stats(); st.Throttled != 1 || st.Retries != 1 || st.Requests != 3 {
+}
+
+func TestEdgeRetryAfterHoldsOnlyItsRequest(t *testing.T) {
+	users := make(chan string, 10)
+	srv := retryAfterServer(t, 429, "1", users)
+	defer srv.Close()
+	cl := newTestClient(t, srv, nil)
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 10)
+	useClock(cl, clk)
+
+	resA := addAsync(cl, "userA")
+	<-users
+	if d := <-clk.created; d != time.Second {
+		t.Errorf("A waits %v, want its Retry-After of 1s", d)
+	}
+	// One 429 at the edge of the limit: B goes at once.
+	b := <-addAsync(cl, "userB")
+	if b.err != nil || b.meta.Attempts != 1 {
+		t.Fatalf("B: %+v", b)
+	}
+	if u := <-users; u != "userB" {
+		t.Errorf("second request for %s, want userB", u)
+	}
+	clk.advance(time.Second)
+	a := <-resA
+	if a.err != nil || a.meta.Attempts != 2 {
+		t.Fatalf("A: %+v", a)
+	}
+	if st := cl.Stats(); st.Pauses != 0 || st.Throttled != 1 {
 		t.Errorf("stats = %+v", st)
 	}
 }
 
 func TestRetryAfterIsCapped(t *testing.T) {
-	var n reqCounter
-	srv := httptest.NewServer(failing(t, &n, 1, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "3600")
-		writeSeamError(w, 503, "req_1", "service_unavailable", "down")
-	}))
+	users := make(chan string, 10)
+	srv := retryAfterServer(t, 503, "3600", users)
 	defer srv.Close()
 	cl := newTestClient(t, srv, func(o *Options) { o.MaxRetryAfter = 2 * time.Second })
-	sleeping := make(chan time.Duration, 1)
-	release := make(chan struct{})
-	close(release)
-	pauseHook(cl, sleeping, release)
-	if _, err := cl.AddUserToGroup(context.Background(), "g1", "u1"); err != nil {
-		t.Fatal(err)
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 10)
+	useClock(cl, clk)
+	res := addAsync(cl, "u1")
+	if d := <-clk.created; d != 2*time.Second {
+		t.Errorf("wait %v, want capped to 2s", d)
 	}
-	if d := <-sleeping; d <= 0 || d > 2*time.Second {
-		t.Errorf("pause = %v, want capped to 2s", d)
+	clk.advance(2 * time.Second)
+	if r := <-res; r.err != nil || r.meta.Attempts != 2 {
+		t.Errorf("result %+v", r)
+	}
+}
+
+// TestRetryWaitingAtTheStopIsNotSent: a retry still waiting for its
+// Retry-After when the stop arrives is not sent; the call keeps the last
+// attempt's failure.
+func TestRetryWaitingAtTheStopIsNotSent(t *testing.T) {
+	users := make(chan string, 10)
+	srv := retryAfterServer(t, 503, "30", users)
+	defer srv.Close()
+	cl := newTestClient(t, srv, nil)
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 10)
+	useClock(cl, clk)
+	stop := make(chan struct{})
+	res := make(chan callResult, 1)
+	go func() {
+		m, err := cl.AddUserToGroup(WithStop(context.Background(), stop), "g1", "u1")
+		res <- callResult{m, err}
+	}()
+	<-users
+	<-clk.created
+	close(stop)
+	r := <-res
+	var ae *APIError
+	if !errors.As(r.err, &ae) || !errors.Is(r.err, ErrNotSent) || ae.Status != 503 || ae.Attempts != 1 || ae.RequestID != "req_ra" {
+		t.Fatalf("err = %v (%+v), want the 503 of attempt 1, then not sent", r.err, ae)
+	}
+	if want := "seam: PUT /acs/access_groups/add_user: 503 rate_limited: slow down: retry not sent: the caller stopped (request req_ra, 1 attempt)"; r.err.Error() != want {
+		t.Errorf("error:\n%s\nwant\n%s", r.err, want)
+	}
+	if len(users) != 0 {
+		t.Errorf("the retry reached the server")
 	}
 }
 

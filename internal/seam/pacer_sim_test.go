@@ -1,0 +1,270 @@
+package seam
+
+import (
+	"container/heap"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// The pacer against a simulated rate-limited server, on a simulated clock:
+// deterministic, no goroutines, no sleeps. The server counts as the
+// sandbox does (a token bucket of the limit with a burst, checked when a
+// request arrives, 429 with a whole-second Retry-After of at least 1), the
+// client is n workers sending through the pacer's own scheduling and
+// controller code, as do.go does (a 429 waits its Retry-After, then queues
+// again; 5 attempts).
+
+// simClock is a clock the simulation moves.
+type simClock struct{ t time.Time }
+
+func (c *simClock) Now() time.Time { return c.t }
+
+func (c *simClock) NewTimer(time.Duration) (<-chan time.Time, func()) {
+	panic("the simulation drives the pacer's core, not wait")
+}
+
+// simServer is the sandbox's limiter: a token bucket filled at limit/s up
+// to burst, full at the start.
+type simServer struct {
+	limit  float64
+	burst  float64
+	tokens float64
+	at     time.Time
+}
+
+// arrive decides a request arriving at t: accepted, or 429 with the whole
+// seconds until a token.
+func (s *simServer) arrive(t time.Time) (ok bool, retryAfter time.Duration) {
+	s.tokens = min(s.burst, s.tokens+t.Sub(s.at).Seconds()*s.limit)
+	s.at = t
+	if s.tokens >= 1 {
+		s.tokens--
+		return true, 0
+	}
+	secs := max(1, int(math.Ceil((1-s.tokens)/s.limit)))
+	return false, time.Duration(secs) * time.Second
+}
+
+type simEventKind int
+
+const (
+	simArrive  simEventKind = iota // a request reaches the server
+	simRespond                     // its response reaches the client
+	simReady                       // a worker's own wait is over
+	simWake                        // the pacer's next slot
+)
+
+type simEvent struct {
+	at     time.Time
+	seq    int
+	kind   simEventKind
+	worker int
+}
+
+type simEvents []simEvent
+
+func (h simEvents) Len() int { return len(h) }
+func (h simEvents) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h simEvents) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *simEvents) Push(x any)   { *h = append(*h, x.(simEvent)) }
+func (h *simEvents) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// simCase is one cell: the server's limit and burst, the client's rate,
+// the requests to make.
+type simCase struct {
+	limit      float64
+	burst      int
+	clientRate float64
+	requests   int
+	workers    int
+	latency    time.Duration
+	// jitter is the most a request's arrival lags its departure, drawn
+	// uniformly (the network, the server's scheduling).
+	jitter time.Duration
+	seed   uint64
+	// trace, when set, receives a line per cut.
+	trace func(format string, args ...any)
+}
+
+// simResult is what a simulated run measured.
+type simResult struct {
+	elapsed   time.Duration
+	accepted  int
+	throttled int
+	sent      int
+	failed    int
+}
+
+func (r simResult) goodput(limit float64) float64 {
+	return float64(r.accepted) / r.elapsed.Seconds() / limit
+}
+
+func (r simResult) share429() float64 { return float64(r.throttled) / float64(r.sent) }
+
+// simulate runs c through the pacer as an adaptive client with burst 1.
+func simulate(c simCase) simResult {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &simClock{t: t0}
+	p := newPacer(pacerConfig{rate: c.clientRate, burst: 1, adaptive: true, minRate: DefaultMinRate, budget: -1, clock: clk})
+	srv := &simServer{limit: c.limit, burst: float64(c.burst), tokens: float64(c.burst), at: t0}
+	rng := rand.New(rand.NewPCG(c.seed, 1))
+
+	var events simEvents
+	seq := 0
+	push := func(at time.Time, kind simEventKind, w int) {
+		seq++
+		heap.Push(&events, simEvent{at: at, seq: seq, kind: kind, worker: w})
+	}
+	type worker struct {
+		attempts int
+		tk       ticket
+		ok       bool
+		ra       time.Duration
+	}
+	workers := make([]worker, c.workers)
+	var queue []int // workers waiting in the pacer, in order
+	next := 0       // the next request to start
+	var res simResult
+	done := 0
+	start := func(w int) bool {
+		if next == c.requests {
+			return false
+		}
+		next++
+		workers[w] = worker{}
+		queue = append(queue, w)
+		return true
+	}
+	for w := range c.workers {
+		start(w)
+	}
+	var wakeAt time.Time
+	dispatch := func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for len(queue) > 0 {
+			at := p.nextLocked(clk.t)
+			if at.After(clk.t) {
+				if wakeAt.IsZero() || at.Before(wakeAt) || !wakeAt.After(clk.t) {
+					wakeAt = at
+					push(at, simWake, -1)
+				}
+				return
+			}
+			w := queue[0]
+			queue = queue[1:]
+			workers[w].tk = p.takeLocked(clk.t, true)
+			workers[w].attempts++
+			res.sent++
+			lag := time.Duration(rng.Int64N(int64(c.jitter) + 1))
+			push(clk.t.Add(lag), simArrive, w)
+		}
+	}
+	dispatch()
+	var lastSample time.Time
+	for events.Len() > 0 && done < c.requests {
+		ev := heap.Pop(&events).(simEvent)
+		clk.t = ev.at
+		w := ev.worker
+		switch ev.kind {
+		case simArrive:
+			workers[w].ok, workers[w].ra = srv.arrive(ev.at)
+			push(workers[w].tk.sent.Add(c.latency), simRespond, w)
+		case simRespond:
+			if workers[w].ok {
+				res.accepted++
+				p.observe(workers[w].tk, http.StatusOK, 0, false)
+				done++
+				start(w)
+				break
+			}
+			res.throttled++
+			before := p.cutAt
+			p.observe(workers[w].tk, http.StatusTooManyRequests, workers[w].ra, true)
+			if c.trace != nil {
+				c.trace("%6.2fs 429 sent %6.2fs at %5.1f/s; new event %v: estimate %5.1f, rate %5.1f",
+					clk.t.Sub(t0).Seconds(), workers[w].tk.sent.Sub(t0).Seconds(), workers[w].tk.rate, p.cutAt != before, p.estimate, p.rate)
+			}
+			if workers[w].attempts >= DefaultMaxAttempts {
+				res.failed++
+				done++
+				start(w)
+				break
+			}
+			push(ev.at.Add(workers[w].ra), simReady, w)
+		case simReady:
+			queue = append(queue, w)
+		case simWake:
+		}
+		if c.trace != nil && clk.t.Sub(lastSample) >= 500*time.Millisecond {
+			lastSample = clk.t
+			c.trace("%6.2fs rate %5.1f done %d", clk.t.Sub(t0).Seconds(), p.rate, done)
+		}
+		dispatch()
+	}
+	res.elapsed = clk.t.Sub(t0)
+	return res
+}
+
+// TestPacerAgainstSimulatedLimits runs issue 11's matrix on the simulated
+// clock: server limits 10, 20 and 30/s, bursts 1, 5 and the limit, the
+// client's --rate 2 and 5 times the limit, limit x 20 requests, 100 ms
+// latency and up to 0.5 ms of arrival jitter. The issue's goal (0.95 of the
+// limit, 2% of 429s) is measured through the CLI by BenchmarkPacingMatrix;
+// this guards the controller's behaviour, deterministically, with the
+// margins it has in the simulation: every cell at 0.9 of the limit or more,
+// at most 4% of requests answered 429, none failed.
+func TestPacerAgainstSimulatedLimits(t *testing.T) {
+	for _, limit := range []float64{10, 20, 30} {
+		for _, burst := range []int{1, 5, int(limit)} {
+			for _, times := range []float64{2, 5} {
+				c := simCase{limit: limit, burst: burst, clientRate: limit * times, requests: int(limit) * 20,
+					workers: 8, latency: 100 * time.Millisecond, jitter: simJitter, seed: 7}
+				r := simulate(c)
+				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
+				t.Logf("%s: goodput %.3f, 429s %d of %d (%.1f%%), failed %d, %.1f s",
+					name, r.goodput(limit), r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
+				if r.goodput(limit) < 0.9 || r.share429() > 0.04 || r.failed > 0 {
+					t.Errorf("%s: goodput %.3f (want >= 0.9), 429s %.1f%% (want <= 4%%), %d failed (want 0)",
+						name, r.goodput(limit), 100*r.share429(), r.failed)
+				}
+			}
+		}
+	}
+}
+
+// TestPacerSimTrace prints one simulated cell's events and rate, for
+// tuning: go test -run PacerSimTrace -v ./internal/seam -args -sim=LIMIT,BURST,RATE
+func TestPacerSimTrace(t *testing.T) {
+	if *simFlag == "" {
+		t.Skip("no -sim")
+	}
+	var limit, rate float64
+	var burst int
+	if _, err := fmt.Sscanf(*simFlag, "%v,%d,%v", &limit, &burst, &rate); err != nil {
+		t.Fatal(err)
+	}
+	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20,
+		workers: 8, latency: 100 * time.Millisecond, jitter: simJitter, seed: 7, trace: t.Logf})
+	t.Logf("goodput %.3f, 429s %d of %d, failed %d, %.1f s", r.goodput(limit), r.throttled, r.sent, r.failed, r.elapsed.Seconds())
+}
+
+var simFlag = flag.String("sim", "", "limit,burst,rate of TestPacerSimTrace")
+
+// simJitter is the most a simulated request's arrival lags its departure.
+var simJitter = 500 * time.Microsecond
