@@ -18,7 +18,7 @@ type API interface {
 	ListSystems(ctx context.Context) ([]seam.System, error)
 	ListAccessGroups(ctx context.Context, systemID string) ([]seam.AccessGroup, error)
 	ListUnmanagedAccessGroups(ctx context.Context, systemID string) ([]seam.AccessGroup, error)
-	ListGroupUsers(ctx context.Context, groupID string) ([]seam.User, error)
+	ListGroupMemberIDs(ctx context.Context, groupID string) ([]string, error)
 	ListUsers(ctx context.Context, systemID string) ([]seam.User, error)
 	ListUserIdentities(ctx context.Context) ([]seam.UserIdentity, error)
 }
@@ -122,13 +122,9 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 	}
 	for _, id := range want.Groups(systems, snap.Groups) {
 		g.Go(func() error {
-			users, err := api.ListGroupUsers(gctx, id)
+			ids, err := api.ListGroupMemberIDs(gctx, id)
 			if err != nil {
 				return fmt.Errorf("list members of %s: %w", names[id], err)
-			}
-			ids := make([]string, len(users))
-			for i, u := range users {
-				ids[i] = u.ID
 			}
 			sort.Strings(ids)
 			mu.Lock()

@@ -29,6 +29,32 @@ type attemptResult struct {
 	requestID string
 	err       error // transport failure (no status, or body cut short)
 	timedOut  bool  // the attempt's own timeout fired
+	// decoded says a 2xx answer was decoded as it streamed in (out is a
+	// streamer); decodeErr is its decoding failure, which is no transport
+	// failure and is not retried.
+	decoded   bool
+	decodeErr error
+}
+
+// streamer is an out that decodes a successful answer from the stream
+// itself (a group's members: megabytes that need not be held whole). It
+// must reset what it decoded before, since a retry decodes again.
+type streamer interface{ decodeFrom(io.Reader) error }
+
+// readErrs remembers the first read error of a response body, so that a
+// body cut short (a transport failure, retried) is told from a body that is
+// not what was expected (a decoding failure, not retried).
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrs) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // Timing says where a call's time went; pass one per call with
@@ -129,7 +155,7 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 			return finish(withCause(last, err))
 		}
 		sent := time.Now()
-		res := c.attempt(ctx, method, target, payload)
+		res := c.attempt(ctx, method, target, payload, out)
 		timing.Sending += time.Since(sent)
 		c.pacer.requests.Add(1)
 		meta.Attempts = attempt
@@ -152,7 +178,10 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 
 		if res.err == nil && res.status >= 200 && res.status <= 299 {
 			c.logAttempt(ctx, method, route, attempt, res, 0, "")
-			if out != nil && len(bytes.TrimSpace(res.body)) > 0 {
+			if res.decodeErr != nil {
+				return finish(&APIError{Err: fmt.Errorf("decode response: %w", res.decodeErr)})
+			}
+			if out != nil && !res.decoded && len(bytes.TrimSpace(res.body)) > 0 {
 				if err := json.Unmarshal(res.body, out); err != nil {
 					return finish(&APIError{Err: fmt.Errorf("decode response: %w", err)})
 				}
@@ -206,8 +235,9 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 }
 
 // attempt performs one HTTP exchange under its own timeout. The pacer wait
-// happens before, on the caller's context.
-func (c *Client) attempt(ctx context.Context, method, target string, payload []byte) attemptResult {
+// happens before, on the caller's context. A 2xx answer for an out that is
+// a streamer is decoded as it is read; any other is read whole.
+func (c *Client) attempt(ctx context.Context, method, target string, payload []byte, out any) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
 	var body io.Reader
@@ -248,6 +278,23 @@ func (c *Client) attempt(ctx context.Context, method, target string, payload []b
 		status:    resp.StatusCode,
 		header:    resp.Header,
 		requestID: resp.Header.Get(requestIDHeader),
+	}
+	if st, ok := out.(streamer); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		body := &readErrs{r: io.LimitReader(resp.Body, maxResponseBytes)}
+		derr := st.decodeFrom(body)
+		if body.err == nil {
+			_, _ = io.Copy(io.Discard, body) // what follows the value, for the connection's reuse
+		}
+		switch {
+		case body.err != nil:
+			res.err = fmt.Errorf("read %d response: %w", resp.StatusCode, body.err)
+			res.timedOut = timedOut(body.err)
+		case derr != nil:
+			res.decoded, res.decodeErr = true, derr
+		default:
+			res.decoded = true
+		}
+		return res
 	}
 	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {

@@ -105,6 +105,21 @@ func (c *Client) ListGroupUsers(ctx context.Context, groupID string) ([]User, er
 	return resp.Users, nil
 }
 
+// ListGroupMemberIDs returns the ACS user ids of an access group's members,
+// decoding only the ids from the answer as it streams in: what reading a
+// large workspace needs, at a fraction of ListGroupUsers' time and memory.
+func (c *Client) ListGroupMemberIDs(ctx context.Context, groupID string) ([]string, error) {
+	if groupID == "" {
+		return nil, errors.New("seam: list group members: empty access group id")
+	}
+	var m memberIDList
+	q := url.Values{"acs_access_group_id": {groupID}}
+	if _, err := c.do(ctx, http.MethodGet, routeGroupsListUsers, q, nil, &m); err != nil {
+		return nil, err
+	}
+	return m.ids, nil
+}
+
 // ListUsers returns every ACS user of a system (of the workspace when
 // systemID is empty), following page cursors to the end. A user a server
 // repeats across pages is returned once.

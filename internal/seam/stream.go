@@ -70,8 +70,17 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 
 // memberIDs decodes a list_users answer into its members' ACS user ids.
 func memberIDs(r io.Reader) ([]string, error) {
-	var ids []string
-	err := decodeArray(r, "acs_users", func(dec *json.Decoder) error {
+	var m memberIDList
+	err := m.decodeFrom(r)
+	return m.ids, err
+}
+
+// memberIDList is a streamer of a list_users answer's member ids.
+type memberIDList struct{ ids []string }
+
+func (m *memberIDList) decodeFrom(r io.Reader) error {
+	m.ids = m.ids[:0]
+	return decodeArray(r, "acs_users", func(dec *json.Decoder) error {
 		var u struct {
 			ID string `json:"acs_user_id"`
 		}
@@ -81,8 +90,7 @@ func memberIDs(r io.Reader) ([]string, error) {
 		if u.ID == "" {
 			return errors.New("a member without acs_user_id")
 		}
-		ids = append(ids, u.ID)
+		m.ids = append(m.ids, u.ID)
 		return nil
 	})
-	return ids, err
 }
