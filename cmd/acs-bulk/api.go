@@ -23,8 +23,8 @@ type apiFlags struct {
 }
 
 func (a *apiFlags) register(f *pflag.FlagSet) {
-	f.Float64Var(&a.Rate, "rate", 10, "most requests per second to Seam, retries included (0: unlimited)")
-	f.IntVar(&a.Burst, "burst", 5, "requests that may go at once above --rate")
+	f.Float64Var(&a.Rate, "rate", 10, "most requests per second to Seam, retries included (0: unlimited); apply, rerun and revert start at 10/s at most and find Seam's limit below this")
+	f.IntVar(&a.Burst, "burst", 1, "requests that may go at once above --rate (1: evenly spaced; after a 429, one at a time whatever this says)")
 	f.IntVar(&a.MaxAttempts, "max-attempts", seam.DefaultMaxAttempts, "attempts per request before giving up (429, 5xx, timeouts and connection errors are retried)")
 	f.DurationVar(&a.AttemptTimeout, "request-timeout", seam.DefaultAttemptTimeout, "time limit of each attempt")
 	f.IntVar(&a.Concurrency, "concurrency", 8, "requests in flight at once")

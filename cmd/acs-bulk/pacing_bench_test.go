@@ -202,7 +202,7 @@ func pacingRun(b *testing.B, n int, faults sandbox.Faults, extra ...string) paci
 // pacingAdds writes a CSV of n memberships that st does not have, spread
 // over the groups of both sites, and returns its path and the "group user"
 // pairs it adds.
-func pacingAdds(b *testing.B, st *sandbox.State, n int) (string, []string) {
+func pacingAdds(b testing.TB, st *sandbox.State, n int) (string, []string) {
 	b.Helper()
 	member := map[string]bool{}
 	for _, m := range st.Memberships {

@@ -55,21 +55,19 @@ const (
 	startCut     = 0.7
 	cutFactor    = 0.95
 	repeatFactor = 0.85
-	quickRepeat  = time.Second
+	quickRepeat  = 500 * time.Millisecond
 	plateau      = 0.985
 	climbTime    = 2 * time.Second
 	firstHold    = 3 * time.Second
 	baseHold     = 20 * time.Second
 	maxHold      = 60 * time.Second
 	probeGrowth  = 0.1
-	// What the server accepted between two events bounds the estimate when
-	// there are at least minAccepted of them over minSpan (quickSpan after a
-	// quick repeat), and it is below trustAccepted of the rate refused; the
-	// bound is acceptedSlack above what was accepted.
+	// What the server accepted between two events is the estimate when
+	// there are at least minAccepted of them over minSpan, it is below
+	// trustAccepted of the rate refused, the rate never went far below it
+	// and held every request back (no idle time); acceptedSlack above it.
 	minAccepted   = 10
 	minSpan       = time.Second
-	quickAccepted = 4
-	quickSpan     = 300 * time.Millisecond
 	trustAccepted = 0.85
 	acceptedSlack = 0.02
 	// refineMin refusals, more than the acceptances, among the requests on
@@ -193,14 +191,16 @@ type pacer struct {
 	evSent      time.Time
 	evOK, evRej int
 	evRateSum   float64
-	inARow      int // 429s since the last success
+	inARow      int     // 429s since the last success
+	okRate      float64 // the rate the last request the server took was sent at
 	// Successes of requests sent after the last event's, and when the
 	// latest of them was sent: between two 429s the server's bucket went
 	// from empty to empty.
 	evSucc     int
 	evLastSent time.Time
-	budget     int // in fifths of a retry
-	budgetCap  int // < 0: unlimited
+	evIdle     bool // one of them was not held back by the rate
+	budget     int  // in fifths of a retry
+	budgetCap  int  // < 0: unlimited
 	throttledN int64
 
 	requests, retries, exhausted, pauses atomic.Int64
@@ -511,9 +511,11 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		// Any answer but 429 and 5xx, a 404 included, says the server
 		// keeps up.
 		p.inARow = 0
+		p.okRate = t.rate
 		if t.sent.After(p.evSent) {
 			p.evSucc++
 			p.evLastSent = maxTime(p.evLastSent, t.sent)
+			p.evIdle = p.evIdle || !t.held
 		}
 		if p.adaptive && p.probing && t.held {
 			p.setRateLocked(now, p.clampLocked(p.rate+startGain))
@@ -534,19 +536,13 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	wasProbing := p.probing
 	switch {
 	case wasProbing:
-		// The last step of the probing start is what crossed the limit.
-		est = max(est-startGain, est*0.5)
+		// The limit lies between the rate of the last request the server
+		// took and the rate it refused; requests are on their way at both.
+		est = max(min(p.okRate, est), est*0.5)
 		p.hold = firstHold
-	case now.Sub(p.cutAt) < quickRepeat:
+	case now.Sub(p.cutAt) < quickRepeat || t.rate <= p.cutRate*1.02:
 		// Refused again right after the cut: it was not deep enough.
 		est = min(est, p.estimate) * repeatFactor
-		if span := p.evLastSent.Sub(p.evSent); span >= quickSpan && p.evSucc >= quickAccepted {
-			// The server's bucket was empty at the last 429 and the rate
-			// has not been below what it took since: that is its limit.
-			if acc := float64(p.evSucc-1) / span.Seconds(); p.cutRate >= acc*0.95 {
-				est = min(est, acc*(1+2*acceptedSlack))
-			}
-		}
 	default:
 		if span := p.evLastSent.Sub(p.evSent); span >= minSpan && p.evSucc >= minAccepted {
 			// Between two 429s the server's bucket went from empty to
@@ -555,7 +551,7 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 			// the rate just refused, the server allows a burst that let
 			// the rate run past its limit, and what it took is the limit.
 			acc := float64(p.evSucc-1) / span.Seconds()
-			if acc < t.rate*trustAccepted && p.cutRate >= acc*0.95 {
+			if acc < t.rate*trustAccepted && p.cutRate >= acc*0.95 && !p.evIdle {
 				est = acc * (1 + acceptedSlack)
 			}
 		}
@@ -567,7 +563,7 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	p.estimate = est
 	p.cutAt, p.adjustedAt = now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
-	p.evSucc, p.evLastSent = 0, time.Time{}
+	p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
 	factor := cutFactor
 	if wasProbing {
 		// The first 429 may come far above the limit (a server that allows

@@ -228,7 +228,7 @@ func simulate(c simCase) simResult {
 // limit, 2% of 429s) is measured through the CLI by BenchmarkPacingMatrix;
 // this guards the controller's behaviour, deterministically, with the
 // margins it has in the simulation: every cell at 0.9 of the limit or more,
-// at most 4% of requests answered 429, none failed.
+// at most 5% of requests answered 429, none failed.
 func TestPacerAgainstSimulatedLimits(t *testing.T) {
 	for _, limit := range []float64{10, 20, 30} {
 		for _, burst := range []int{1, 5, int(limit)} {
@@ -239,8 +239,8 @@ func TestPacerAgainstSimulatedLimits(t *testing.T) {
 				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
 				t.Logf("%s: goodput %.3f, 429s %d of %d (%.1f%%), failed %d, %.1f s",
 					name, r.goodput(limit), r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
-				if r.goodput(limit) < 0.9 || r.share429() > 0.04 || r.failed > 0 {
-					t.Errorf("%s: goodput %.3f (want >= 0.9), 429s %.1f%% (want <= 4%%), %d failed (want 0)",
+				if r.goodput(limit) < 0.9 || r.share429() > 0.05 || r.failed > 0 {
+					t.Errorf("%s: goodput %.3f (want >= 0.9), 429s %.1f%% (want <= 5%%), %d failed (want 0)",
 						name, r.goodput(limit), 100*r.share429(), r.failed)
 				}
 			}

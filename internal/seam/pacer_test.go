@@ -213,6 +213,7 @@ func TestLater429s(t *testing.T) {
 
 	// A 429 at the plateau, long after: the limit is near the rate refused.
 	clk.advance(climbTime + firstHold/2)
+	p.rateNow() // the head of the queue looks at the curve before it leaves
 	sent = p.send(true)
 	p.observe(sent, http.StatusTooManyRequests, time.Second, true)
 	if !near(p.estimate, sent.rate) || !near(p.rateNow(), sent.rate*cutFactor) {
@@ -223,6 +224,7 @@ func TestLater429s(t *testing.T) {
 	}
 	for range 5 {
 		clk.advance(climbTime + 2*time.Second)
+		p.rateNow()
 		p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
 	}
 	if p.hold != maxHold {
