@@ -71,18 +71,7 @@ func (c *runCmd) finish(verb batch.Verb, err error) error {
 	if c.flags.MetricsFile == "" {
 		return err
 	}
-	m := metrics.Run{Command: string(verb), Started: c.started, Finished: c.now(), ExitCode: exitcode.For(err)}
-	if c.job != nil {
-		t := c.job.Doc.Plan.Totals
-		m.Plan = map[string]int{"add": t.Add, "remove": t.Remove, "unchanged": t.Unchanged, "unresolved": t.Unresolved, "held": t.Held}
-	}
-	if c.out != nil {
-		m.Operations = map[[2]string]int{}
-		for _, r := range c.out.Records {
-			m.Operations[[2]string{string(r.Action), string(r.Status)}]++
-		}
-		m.Throttled, m.LowestRate = c.out.Stats.Throttled, c.out.Stats.LowestRate
-	}
+	m := batch.Figures(verb, c.started, c.now(), exitcode.For(err), c.job, c.out)
 	werr := metrics.Write(c.flags.MetricsFile, m)
 	switch {
 	case werr == nil:

@@ -28,6 +28,7 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/exec"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/lock"
+	"github.com/acs-bulk/acs-bulk/internal/metrics"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/progress"
 	"github.com/acs-bulk/acs-bulk/internal/redact"
@@ -544,3 +545,22 @@ func (s *Session) verifier(concurrency int) *verifier {
 
 // errVerifyTimeout is verify giving up with changes still in flight.
 var errVerifyTimeout = errors.New("verify timed out")
+
+// Figures are what --metrics-file says of a run that ended with exit code
+// code at finished: the plan's counts when a job was made, the records'
+// counts by action and status when it was executed.
+func Figures(verb Verb, started, finished time.Time, code int, job *Job, out *Outcome) metrics.Run {
+	m := metrics.Run{Command: string(verb), Started: started, Finished: finished, ExitCode: code}
+	if job != nil {
+		t := job.Doc.Plan.Totals
+		m.Plan = map[string]int{"add": t.Add, "remove": t.Remove, "unchanged": t.Unchanged, "unresolved": t.Unresolved, "held": t.Held}
+	}
+	if out != nil {
+		m.Operations = map[[2]string]int{}
+		for _, r := range out.Records {
+			m.Operations[[2]string{string(r.Action), string(r.Status)}]++
+		}
+		m.Throttled, m.LowestRate = out.Stats.Throttled, out.Stats.LowestRate
+	}
+	return m
+}
