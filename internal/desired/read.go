@@ -721,15 +721,6 @@ func (rd *reader) nearestName(name string) string {
 	return ""
 }
 
-// nearestKnown returns the known column within edit distance 2 of name that
-// is nearest (the first listed on a tie), or "".
-func nearestKnown(name string) string {
-	if near := similar.Closest(name, KnownColumns, 2); len(near) > 0 {
-		return near[0]
-	}
-	return ""
-}
-
 // rows reads every record after the header.
 func (rd *reader) rows(um *gocsv.Unmarshaller) error {
 	rd.h.SetSeed(maphash.MakeSeed())
