@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -131,7 +132,9 @@ func readInput(io *IO, g *globalOptions, s inputSpec) (*input, error) {
 		set, err := rules.ReadFile(s.rules)
 		if set != nil {
 			warnAll(io, g, set.Warnings, 0)
-			attrs = set.Conditions
+			if len(set.Conditions) <= rules.MaxConditions { // more are a problem of the rules file
+				attrs = set.Conditions
+			}
 		}
 		switch {
 		case errors.As(err, &rulesErr):
@@ -174,13 +177,14 @@ func readInput(io *IO, g *globalOptions, s inputSpec) (*input, error) {
 	}
 	if in.rules != nil {
 		// The rules' problems and the columns the exports lack, as one.
-		if filesOK {
+		if filesOK && len(in.rules.Conditions) <= rules.MaxConditions {
 			var check *desired.Errors
 			if errors.As(in.rules.Check(in.files), &check) {
 				if rulesErr == nil {
 					rulesErr = &desired.Errors{}
 				}
 				rulesErr.Problems = append(rulesErr.Problems, check.Problems...)
+				slices.SortStableFunc(rulesErr.Problems, func(a, b *desired.RowError) int { return a.Line - b.Line })
 			}
 		}
 		if rulesErr != nil {

@@ -635,7 +635,7 @@ func (rd *reader) header(um *gocsv.Unmarshaller) error {
 	case rd.known == 0 && len(rd.problems) == 0:
 		rd.add(line, "", "the header names no known column (is the first line a header?): known columns are "+
 			strings.Join(KnownColumns, ", ")+"; the file was read as "+DelimiterName(rd.file.Delimiter)+
-			"-separated (pass --delimiter to choose the separator)")
+			"-separated (pass --delimiter to choose the separator, or --column to read its columns as ours)")
 	default:
 		if !rd.hasUser {
 			rd.add(line, "", "no user column: the header needs one of "+strings.Join(UserColumns, ", "))

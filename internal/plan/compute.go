@@ -67,6 +67,12 @@ func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 		if f != nil {
 			if ru := in.origin(i); ru != nil {
 				blame(f, ru)
+			} else if in.listed(i) {
+				for _, e := range f.errs {
+					if e.Column == desired.ColumnGroupName {
+						e.Column, e.Header = desired.ColumnGroupList, in.Headers[e.File][desired.ColumnGroupList]
+					}
+				}
 			}
 			fails = append(fails, f)
 			rowErrs = append(rowErrs, f.errs...)
@@ -156,8 +162,17 @@ func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 		}
 	}
 
-	// People in the input with no group: their memberships go, saying so.
-	noGroups := rv.groupless(&in, res, scope, loc, opts)
+	// People in the input with no group, or without this one: their
+	// memberships go, saying so.
+	noGroups := rv.groupless(&in, res, scope)
+	known := map[int32]*desired.Row{} // a person of the input -> their first row
+	if in.WithRules || in.WithLists {
+		for i := range res {
+			if _, ok := known[res[i].target]; !ok {
+				known[res[i].target] = &rows[res[i].row]
+			}
+		}
+	}
 
 	// Adds, removes and holds, as memberships.
 	var adds []int32
@@ -209,11 +224,14 @@ func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 	}
 	for _, k := range removes {
 		g, t := keyGroup(k), keyTarget(k)
-		reason, ok := noGroups[t]
-		if !ok {
-			reason = removeReason(named[g], opts)
+		op := removeOp(ix, g, t, ActionRemove, removeReason(named[g], opts))
+		// A person of the input: the row that says so locates the remove.
+		if ng, ok := noGroups[t]; ok {
+			op.Reason, op.File, op.Line = loc.of(ng.row)+": "+ng.why+" ("+string(opts.Mode)+")", ng.row.File, ng.row.Line
+		} else if r, ok := known[t]; ok {
+			op.Reason, op.File, op.Line = loc.of(r)+": "+notGiven(&in)+" ("+string(opts.Mode)+")", r.File, r.Line
 		}
-		p.Operations = append(p.Operations, removeOp(ix, g, t, ActionRemove, reason))
+		p.Operations = append(p.Operations, op)
 		remN[g]++
 	}
 	for _, k := range holds {
@@ -325,11 +343,17 @@ func failedLines(errs []*RowError) int {
 	return len(seen)
 }
 
+// noGroup is why a person's memberships are removed: the row of the input
+// that gives them no group.
+type noGroup struct {
+	row *desired.Row
+	why string
+}
+
 // groupless returns, for each ACS user a row of in.Groupless resolves to
-// and no desired membership names, the reason its memberships are removed.
-// A row with a system is looked up there, one without in every system of
-// the scope.
-func (rv *resolver) groupless(in *Input, res []resolved, scope []int32, loc locator, opts Options) map[int32]string {
+// and no desired membership names, the row and why. A row with a system is
+// looked up there, one without in every system of the scope.
+func (rv *resolver) groupless(in *Input, res []resolved, scope []int32) map[int32]noGroup {
 	if len(in.Groupless) == 0 {
 		return nil
 	}
@@ -348,7 +372,7 @@ func (rv *resolver) groupless(in *Input, res []resolved, scope []int32, loc loca
 	if in.WithRules {
 		why = "matches no rule"
 	}
-	out := map[int32]string{}
+	out := map[int32]noGroup{}
 	for i := range in.Groupless {
 		r := &in.Groupless[i]
 		systems := scopeSys
@@ -365,7 +389,7 @@ func (rv *resolver) groupless(in *Input, res []resolved, scope []int32, loc loca
 				continue
 			}
 			if _, ok := out[t]; !ok {
-				out[t] = loc.of(r) + ": " + why + " (" + string(opts.Mode) + ")"
+				out[t] = noGroup{r, why}
 			}
 		}
 	}
@@ -532,6 +556,18 @@ func removeOp(ix *index, g, t int32, a Action, reason string) Operation {
 		AcsUserID: p.acsUserID, UserIdentityID: p.identityID, Email: p.email, FullName: p.name,
 		Via: ViaAcsUserID, Reason: reason,
 	}
+}
+
+// notGiven says why a person of the input loses a group: none of their
+// rows gives it.
+func notGiven(in *Input) string {
+	switch {
+	case in.WithRules && in.WithLists:
+		return "no rule or list gives this group"
+	case in.WithRules:
+		return "no rule gives this group"
+	}
+	return "not among the groups listed"
 }
 
 func removeReason(named bool, opts Options) string {

@@ -92,6 +92,7 @@ func TestGolden(t *testing.T) {
 			fileRow("riverside.csv", 4, "Riverside Campus", desired.ColumnGroupName, "Lab", desired.ColumnEmail, "ann@x.com"),
 		}}},
 		{"list_no_groups", nil, Options{MaxRemovals: all}, &Input{
+			WithLists: true,
 			Rows: []desired.Row{
 				ht(2, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com"),
 				ht(2, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "ann@x.com"),
@@ -140,9 +141,10 @@ func fileRow(file string, line int, system string, kv ...string) desired.Row {
 
 // rulesInput is an HR export expanded with three rules, as package rules
 // gives it: Ann (Sales) gets the Lobby, Cat (Ops) the Lobby and Floor 2
-// (a rule without a system: Floor 2 of her system), Bob matches no rule,
-// and the rule for Floor 3 matches nobody (Dan, its member, goes: the
-// group would be emptied).
+// (a rule without a system: Floor 2 of her system), Eve (Ops, not on site)
+// Floor 2 only, so she leaves the Lobby; Bob matches no rule, and the rule
+// for Floor 3 matches nobody (Dan, its member, goes: the group would be
+// emptied).
 func rulesInput() *Input {
 	hr := func(line int, kv ...string) desired.Row {
 		r := ht(line, kv...)
@@ -151,7 +153,7 @@ func rulesInput() *Input {
 	}
 	rules := []Rule{
 		{File: "rules.csv", Line: 2, Conditions: "department=*", SystemName: "Harbor Tower", GroupName: "Lobby", People: 2},
-		{File: "rules.csv", Line: 3, Conditions: "department=Ops", GroupName: "Floor 2", People: 1},
+		{File: "rules.csv", Line: 3, Conditions: "department=Ops", GroupName: "Floor 2", People: 2},
 		{File: "rules.csv", Line: 4, Conditions: "department=Slaes", SystemName: "Harbor Tower", GroupName: "Floor 3", Hint: `no row has department "Slaes"; did you mean "Sales"?`},
 	}
 	return &Input{
@@ -159,8 +161,9 @@ func rulesInput() *Input {
 			hr(2, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com"),
 			hr(3, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "Cat@X.com"),
 			hr(3, desired.ColumnGroupName, "Floor 2", desired.ColumnEmail, "Cat@X.com"),
+			hr(6, desired.ColumnGroupName, "Floor 2", desired.ColumnAcsUserID, "u_eve1"),
 		},
-		Origins:   []int32{1, 1, 2},
+		Origins:   []int32{1, 1, 2, 2},
 		Rules:     rules,
 		WithRules: true,
 		Groupless: []desired.Row{hr(4, desired.ColumnEmail, "bob@x.com"), hr(5, desired.ColumnEmail, "nobody@x.com")},

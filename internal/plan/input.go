@@ -18,14 +18,19 @@ type Input struct {
 	// the ACS user they resolve to.
 	Rows []desired.Row
 	// Origins, when not nil, has an entry per row: 0 for a membership the
-	// file gives itself, k for one that Rules[k-1] gives.
+	// row gives in its group column, OriginList for one of its
+	// access_groups cell, k for one that Rules[k-1] gives.
 	Origins []int32
 	// Rules are the access rules the rows were expanded with. Every group
 	// a rule names is in the plan's scope, whether or not it matches anyone.
 	Rules []Rule
 	// WithRules says that access rules were given (a rules file with no
-	// rule in it too).
+	// rule in it too), and WithLists that a file lists groups in an
+	// access_groups cell: the rows are people, and a person of the input is
+	// removed from a group none of their rows gives with a reason saying
+	// so, rather than as one not in the CSV.
 	WithRules bool
+	WithLists bool
 	// Groupless are the rows of people that give no membership at all:
 	// they match no rule and list no group. Such a person's current
 	// memberships in scope are removed (in sync and remove-only modes) with
@@ -90,13 +95,20 @@ func (r *Rule) Target() string {
 	return t
 }
 
+// OriginList is the origin of a membership from a row's access_groups
+// cell (Input.Origins).
+const OriginList = -1
+
 // origin returns the rule row i of in comes from, or nil.
 func (in *Input) origin(i int) *Rule {
-	if in.Origins == nil || in.Origins[i] == 0 {
+	if in.Origins == nil || in.Origins[i] <= 0 {
 		return nil
 	}
 	return &in.Rules[in.Origins[i]-1]
 }
+
+// listed reports whether row i of in comes from an access_groups cell.
+func (in *Input) listed(i int) bool { return in.Origins != nil && in.Origins[i] == OriginList }
 
 // locator names input rows in reasons: "line 12" when every row comes from
 // one file, "hr-harbor.csv:12" when they come from several.

@@ -238,8 +238,9 @@ type Operation struct {
 	LinkAcsUserID string `json:"link_acs_user_id,omitempty"`
 	Email         string `json:"email,omitempty"`
 	FullName      string `json:"full_name,omitempty"`
-	// File and Line locate the CSV row an add comes from; empty and 0 for
-	// removes.
+	// File and Line locate the CSV row an add comes from, or the row of a
+	// person whose remove it causes (a person who matches no rule, say);
+	// empty and 0 for other removes.
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
 	// Via is ViaAcsUserID or ViaUserIdentityID.

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 )
@@ -12,8 +11,8 @@ import (
 // problems, each on its rule's line. A rule that names its system, or its
 // group by id, names one group, found as a row's is. A rule that names a
 // group only by name names it in every system with groups read (those of
-// --system when given) that has a group of that name; it is unknown when
-// none has.
+// --system when given) that has a group of that name: a rule for one site
+// names nothing when the plan reads another (it matches nobody there).
 func (rv *resolver) ruleGroups(rules []Rule) (groups []int32, errs []*RowError) {
 	ix := rv.ix
 	var readSys []int32 // the systems with groups read, in order
@@ -40,12 +39,10 @@ func (rv *resolver) ruleGroups(rules []Rule) (groups []int32, errs []*RowError) 
 			groups = append(groups, g)
 			continue
 		}
-		found := false
 		for _, s := range readSys {
 			if len(ix.groupByName[sysKey{s, ru.GroupName}]) == 0 {
 				continue
 			}
-			found = true
 			g, err := rv.group(r, s)
 			if err != nil {
 				errs = append(errs, err)
@@ -53,22 +50,8 @@ func (rv *resolver) ruleGroups(rules []Rule) (groups []int32, errs []*RowError) 
 			}
 			groups = append(groups, g)
 		}
-		if !found {
-			var names, where []string
-			for _, s := range readSys {
-				where = append(where, rv.sysLabel(s))
-				for i, g := range ix.snap.Groups {
-					if ix.groupSys[i] == s && g.Managed() {
-						names = append(names, g.Name)
-					}
-				}
-			}
-			in := "any system read"
-			if len(where) > 0 {
-				in = strings.Join(where, " or ")
-			}
-			errs = append(errs, rv.rowErr(r, desired.ColumnGroupName, suggest(ru.GroupName, names), "unknown group '%s' in %s", ru.GroupName, in))
-		}
+		// A system without the group is no problem of the rule's: a person
+		// there it matches fails to resolve on their row, which names it.
 	}
 	return groups, errs
 }

@@ -27,6 +27,7 @@ import (
 func Expand(files []*desired.File, s *Set) plan.Input {
 	in := plan.Input{WithRules: s != nil}
 	for _, f := range files {
+		in.WithLists = in.WithLists || f.Lists != nil
 		if sp := f.HeaderSpellings(); sp != nil {
 			if in.Headers == nil {
 				in.Headers = map[string]map[string]string{}
@@ -91,27 +92,24 @@ func expandFile(in *plan.Input, f *desired.File, s *Set, m *matcher, people []in
 	off = append(off, int32(len(matched)))
 	n += len(matched)
 	in.Rows = slices.Grow(in.Rows, n-len(in.Rows))
-	if s != nil {
-		in.Origins = slices.Grow(in.Origins, n-len(in.Origins))
-		for len(in.Origins) < len(in.Rows) {
-			in.Origins = append(in.Origins, 0)
-		}
+	in.Origins = slices.Grow(in.Origins, n-len(in.Origins))
+	for len(in.Origins) < len(in.Rows) { // the rows of earlier files of memberships
+		in.Origins = append(in.Origins, 0)
 	}
 	for i := range f.Rows {
 		row := &f.Rows[i]
 		before := len(in.Rows)
 		if row.GroupID != "" || row.GroupName != "" {
 			in.Rows = append(in.Rows, *row)
+			in.Origins = append(in.Origins, 0)
 		}
 		for _, g := range f.ListedGroups(i) {
 			r := *row
 			r.GroupID, r.GroupName = "", g
 			in.Rows = append(in.Rows, r)
+			in.Origins = append(in.Origins, plan.OriginList)
 		}
 		if s != nil {
-			for len(in.Origins) < len(in.Rows) {
-				in.Origins = append(in.Origins, 0)
-			}
 			for _, k := range matched[off[i]:off[i+1]] {
 				in.Rows = append(in.Rows, s.Rules[k].apply(*row))
 				in.Origins = append(in.Origins, k+1)
@@ -159,6 +157,7 @@ type condMatcher struct {
 	wild   mask            // the rules with Any
 	exact  map[string]mask // a folded value -> the rules that name it
 	seen   map[string]mask // a raw value -> its rules: wild | exact[fold(value)]
+	order  []string        // the raw values seen, in the order first seen
 }
 
 func newMatcher(s *Set, f *desired.File) *matcher {
@@ -205,6 +204,7 @@ func (m *matcher) match(i int, out []int32) []int32 {
 				rs[j] |= x
 			}
 			cm.seen[v] = rs
+			cm.order = append(cm.order, v)
 		}
 		for j := range m.acc {
 			m.acc[j] &= rs[j]
@@ -230,23 +230,22 @@ func (s *Set) hint(r *Rule, ms []*matcher) string {
 			continue
 		}
 		fv := email.Fold(v)
-		var have []string
-		found := false
+		var have []string // the values rows have, each once (as first written), in file order
+		folded := map[string]bool{}
 		for _, m := range ms {
-			for raw := range m.cond[c].seen {
-				if email.Fold(raw) == fv {
-					found = true
-				}
-				if raw != "" && !slices.Contains(have, raw) {
-					have = append(have, raw)
+			for _, raw := range m.cond[c].order {
+				if f := email.Fold(raw); !folded[f] {
+					folded[f] = true
+					if raw != "" {
+						have = append(have, raw)
+					}
 				}
 			}
 		}
-		if found {
+		if folded[fv] {
 			continue
 		}
 		part := "no row has " + s.Conditions[c] + " " + quote.Value(v)
-		slices.Sort(have)
 		if near := similar.Closest(v, have, max(1, utf8.RuneCountInString(v)/3)); len(near) > 0 {
 			part += "; did you mean " + quote.Value(near[0]) + "?"
 		}

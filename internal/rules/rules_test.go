@@ -209,7 +209,7 @@ func TestExpandSeveralFilesAndNoRules(t *testing.T) {
 	if diff := cmp.Diff([]string{"a.csv:ann@x.com:Lobby", "a.csv:ann@x.com:Gym", "b.csv:ann@x.com:Floor 2"}, got); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
-	if in.Origins != nil || in.WithRules || len(in.Groupless) != 1 || in.Groupless[0].Email != "bob@x.com" {
+	if !cmp.Equal(in.Origins, []int32{plan.OriginList, plan.OriginList, 0}) || in.WithRules || !in.WithLists || len(in.Groupless) != 1 || in.Groupless[0].Email != "bob@x.com" {
 		t.Errorf("origins %v, with rules %v, groupless %+v", in.Origins, in.WithRules, in.Groupless)
 	}
 	// One file of memberships: its rows as they are.
