@@ -144,7 +144,7 @@ func (p *Plan) WriteSummary(w io.Writer) error {
 			bw.WriteString(plural(len(nobody), "access rule matches", "access rules match") + " nobody: " + strings.Join(nobody, "; ") + "\n")
 		}
 		if n := p.Totals.NoGroups; n > 0 {
-			bw.WriteString(plural(n, "person matches", "people match") + " no access rule\n")
+			bw.WriteString(plural(n, "person gets", "people get") + " no group: no access rule matches and none is listed\n")
 		}
 	}
 	if len(p.Guards) > 0 {
@@ -156,9 +156,10 @@ func (p *Plan) WriteSummary(w io.Writer) error {
 
 // WriteRules writes, for access rules, how many rows of people each
 // matched and the group it gives, a rule that matched nobody with what may
-// be wrong, and how many people (rows) matched no rule:
+// be wrong, and how many people (rows) get no group (no rule matches them
+// and they list none):
 //
-//	Access rules: 2 rules; 1 person matches no rule
+//	Access rules: 2 rules; 1 person gets no group
 //	  rules.csv:2 department=Sales -> Floor 2 in Harbor Tower: 40 people
 //	  rules.csv:3 department=Slaes -> Floor 3: nobody (no row has department "Slaes"; did you mean "Sales"?)
 func WriteRules(w io.Writer, rules []Rule, noRule int) error {
@@ -168,7 +169,7 @@ func WriteRules(w io.Writer, rules []Rule, noRule int) error {
 }
 
 func writeRules(bw *bufio.Writer, rules []Rule, noRule int) {
-	bw.WriteString("Access rules: " + plural(len(rules), "rule", "rules") + "; " + plural(noRule, "person matches", "people match") + " no rule\n")
+	bw.WriteString("Access rules: " + plural(len(rules), "rule", "rules") + "; " + plural(noRule, "person gets", "people get") + " no group\n")
 	for i := range rules {
 		r := &rules[i]
 		bw.WriteString("  " + r.Label() + " -> " + r.Target() + ": ")

@@ -19,7 +19,11 @@
 #
 # Configuration, by environment variable (defaults below):
 #   ACS_BULK       the acs-bulk binary
-#   CSV            the desired-state CSV (e.g. the HR export)
+#   CSV            the desired-state CSV or HR export; several, one a line
+#                  (an export per site), each given to acs-bulk as --file
+#   RULES          the access rules file (--rules), if any
+#   COLUMN_MAP     column mappings, one OURS=THEIRS a line (each a --column),
+#                  e.g. 'email=Work Email'; values may hold spaces
 #   RUNS           where the report directories go
 #   KEEP           how many report directories to keep (0: never prune)
 #   ALERT          alert command; the one-line message is its last argument
@@ -39,6 +43,8 @@ RUNS="${RUNS:-/var/lib/acs-bulk/runs}"
 KEEP="${KEEP:-30}"
 ALERT="${ALERT:-logger -t acs-bulk -p user.err}"
 ACS_BULK_ARGS="${ACS_BULK_ARGS:-}"
+RULES="${RULES:-}"
+COLUMN_MAP="${COLUMN_MAP:-}"
 
 LC_ALL=C # report directory names sort by time
 export LC_ALL
@@ -68,10 +74,22 @@ if ! mkdir -p "$dir"; then
 	exit 1
 fi
 
-# ACS_BULK_ARGS is split on blanks on purpose (but not globbed).
+# The input arguments: a --file per line of $CSV, --rules, a --column per
+# line of $COLUMN_MAP (split at line breaks only, never globbed).
 set -f
+set --
+old_ifs=$IFS
+IFS='
+'
+for f in $CSV; do set -- "$@" --file "$f"; done
+if [ -n "$RULES" ]; then set -- "$@" --rules "$RULES"; fi
+for m in $COLUMN_MAP; do set -- "$@" --column "$m"; done
+IFS=$old_ifs
+inputs=$(printf '%s' "$CSV" | tr '\n' ' ')
+
+# ACS_BULK_ARGS is split on blanks on purpose (but not globbed).
 # shellcheck disable=SC2086
-"$ACS_BULK" apply --file "$CSV" --yes --log-format json --report-dir "$dir" $ACS_BULK_ARGS \
+"$ACS_BULK" apply "$@" --yes --log-format json --report-dir "$dir" $ACS_BULK_ARGS \
 	>"$dir/summary.txt" 2>"$dir/acs-bulk.log"
 code=$?
 set +f
@@ -79,7 +97,7 @@ set +f
 case "$code" in
 0) ;;
 1) alert "exit 1: runtime failure (network, authentication, server, file system or lock): see $dir/acs-bulk.log" ;;
-2) alert "exit 2: invalid input $CSV: nothing was changed; see $dir/acs-bulk.log" ;;
+2) alert "exit 2: invalid input $inputs: nothing was changed; see $dir/acs-bulk.log" ;;
 3) alert "exit 3: partial failure: see $dir/failures.csv; retry with: $ACS_BULK rerun --from $dir --yes" ;;
 4) alert "exit 4: a safety guard refused the plan: nothing was changed; see $dir/acs-bulk.log" ;;
 130) alert "exit 130: interrupted: the reports are in $dir; finish with: $ACS_BULK rerun --from $dir --yes" ;;
