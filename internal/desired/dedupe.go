@@ -120,7 +120,7 @@ func (rd *reader) dedupe() {
 	if drop == nil {
 		return
 	}
-	extra := rd.extraColumns()
+	extra := rd.extra
 	w := 0
 	for i := range rows {
 		if !drop[i] {

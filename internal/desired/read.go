@@ -166,8 +166,7 @@ type File struct {
 // name, directly or mapped by Options.Columns.
 func (f *File) HasColumn(name string) bool { return f.has[name] }
 
-// csvRow is what gocsv fills from a record; its tags are the known columns
-// and, for the attribute columns, slots named by slotTag.
+// csvRow is what gocsv fills from a record; its tags are the known columns.
 type csvRow struct {
 	SystemID       string `csv:"acs_system_id"`
 	SystemName     string `csv:"acs_system"`
@@ -179,7 +178,18 @@ type csvRow struct {
 	GroupName      string `csv:"access_group"`
 	FullName       string `csv:"full_name"`
 	GroupList      string `csv:"access_groups"`
+}
 
+// CSVRow is csvRow under a name gocsv binds when it is embedded (it skips
+// an embedded field of an unexported name); it is no API of the package.
+type CSVRow = csvRow
+
+// csvRowAttrs is what gocsv fills when attributes are read: the known
+// columns and, for the attribute columns, slots named by slotTag. A read
+// without attributes uses csvRow, a third of the size: gocsv allocates one
+// per record.
+type csvRowAttrs struct {
+	CSVRow
 	S0  string `csv:"\x01slot0"`
 	S1  string `csv:"\x01slot1"`
 	S2  string `csv:"\x01slot2"`
@@ -203,7 +213,7 @@ type csvRow struct {
 func slotTag(i int) string { return "\x01slot" + strconv.Itoa(i) }
 
 // slot returns attribute slot i of c.
-func (c *csvRow) slot(i int) string {
+func (c *csvRowAttrs) slot(i int) string {
 	return [maxAttributes]string{c.S0, c.S1, c.S2, c.S3, c.S4, c.S5, c.S6, c.S7,
 		c.S8, c.S9, c.S10, c.S11, c.S12, c.S13, c.S14, c.S15}[i]
 }
@@ -315,6 +325,8 @@ type reader struct {
 	// v holds the values of the row being read, by value position: the
 	// Row fields, the list cell, then the attributes.
 	v []string
+	// extra are the File's columns beside the Row fields, once built.
+	extra [][]string
 
 	st     *store
 	h      maphash.Hash
@@ -345,7 +357,11 @@ func (rd *reader) read() (*File, error) {
 	// FieldsPerRecord stays 0: the header sets it, and rows with another
 	// field count come back as csv.ErrFieldCount.
 
-	um, err := gocsv.NewUnmarshaller(rd.cr, &csvRow{})
+	var out any = &csvRow{}
+	if len(rd.file.Attributes) > 0 {
+		out = &csvRowAttrs{}
+	}
+	um, err := gocsv.NewUnmarshaller(rd.cr, out)
 	if err != nil {
 		var pe *csv.ParseError
 		switch {
@@ -747,7 +763,15 @@ func (rd *reader) rows(um *gocsv.Unmarshaller) error {
 			continue // the header error says it all
 		}
 		line, _ := rd.cr.FieldPos(0)
-		if rd.row(v.(*csvRow), line) {
+		var c *csvRow
+		var slots *csvRowAttrs
+		switch r := v.(type) {
+		case *csvRow:
+			c = r
+		case *csvRowAttrs:
+			c, slots = &r.CSVRow, r
+		}
+		if rd.row(c, slots, line) {
 			nonBlank++
 		}
 	}
@@ -767,6 +791,7 @@ func (rd *reader) rows(um *gocsv.Unmarshaller) error {
 		rd.file.Lists = extra[0]
 	}
 	rd.file.Attrs = extra[1:]
+	rd.extra = rd.extraColumns()
 	rd.dedupe()
 	for _, c := range rd.checks {
 		rd.crossCheck(c)
@@ -788,7 +813,7 @@ func (rd *reader) presize(records int) {
 }
 
 // row checks one record and keeps it; it reports false for an empty row.
-func (rd *reader) row(c *csvRow, line int) bool {
+func (rd *reader) row(c *csvRow, slots *csvRowAttrs, line int) bool {
 	v := rd.v
 	v[vSystemID] = strings.TrimSpace(c.SystemID)
 	v[vSystemName] = strings.TrimSpace(c.SystemName)
@@ -803,7 +828,7 @@ func (rd *reader) row(c *csvRow, line int) bool {
 	for a, from := range rd.attrFrom {
 		switch {
 		case from >= 0:
-			v[attrPos(a)] = strings.TrimSpace(c.slot(from))
+			v[attrPos(a)] = strings.TrimSpace(slots.slot(from))
 		case from < -1:
 			v[attrPos(a)] = v[-2-from]
 		}
@@ -912,7 +937,7 @@ func (rd *reader) rowHash(i int) uint64 {
 		h.WriteByte(0)
 	}
 	writeFold(h, r.Email)
-	for _, col := range rd.extraColumns() {
+	for _, col := range rd.extra {
 		h.WriteByte(0)
 		h.WriteString(col[i])
 	}
@@ -945,7 +970,7 @@ func (rd *reader) sameRow(i, j int) bool {
 		a.GroupID != b.GroupID || a.GroupName != b.GroupName || a.FullName != b.FullName {
 		return false
 	}
-	for _, col := range rd.extraColumns() {
+	for _, col := range rd.extra {
 		if col[i] != col[j] {
 			return false
 		}
