@@ -10,6 +10,7 @@ import (
 	"hash"
 	"hash/maphash"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -532,7 +533,7 @@ func (rd *reader) header(um *gocsv.Unmarshaller) error {
 	// Our names for each column of the file: the ones Options.Columns
 	// gives it, else its own when we know it.
 	ours := make([][]string, len(cols))
-	mappedOurs := slices.Sorted(mapsKeys(rd.cols))
+	mappedOurs := slices.Sorted(maps.Keys(rd.cols))
 	for _, o := range mappedOurs {
 		theirs, found := rd.cols[o], false
 		for i, c := range cols {
@@ -705,17 +706,6 @@ func (rd *reader) header(um *gocsv.Unmarshaller) error {
 		}
 	}
 	return nil
-}
-
-// mapsKeys returns the keys of m (for slices.Sorted and slices.Collect).
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // columnKey returns the key of columns whose normalized form is ours.

@@ -25,7 +25,7 @@ import (
 // gets perPerson groups. Rule r of a layer gives group "L<layer> G<r mod
 // 25>" of the one system.
 type benchCase struct {
-	people, rules, perPerson int
+	people, rules, perPerson       int
 	export, rulesFile, memberships string
 	snap                           *live.Snapshot
 	want                           int // memberships
