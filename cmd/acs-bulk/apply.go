@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,12 +29,13 @@ type applyOptions struct {
 }
 
 // planOnlyFlags shape a plan: a saved plan keeps the ones it was made with.
-var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "max-adds", "allow-empty-groups", "skip-unresolved", "delimiter"}
+var planOnlyFlags = []string{"mode", "scope", "system", "max-removals", "max-adds", "allow-empty-groups", "skip-unresolved", "delimiter",
+	"rules", "column", "list-separator"}
 
 func newApplyCmd(io *IO, g *globalOptions) *cobra.Command {
 	o := &applyOptions{io: io, global: g, now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "apply (--file FILE [plan flags] | --plan PLAN.json) [--yes]",
+		Use:   "apply (--file FILE... [plan flags] | --plan PLAN.json) [--yes]",
 		Short: "Plan, then change the memberships, with a report of every operation",
 		Long: `Compute the plan (as plan does) and execute it: adds first, then removes
 (make-before-break), with bounded concurrency (--concurrency), paced by
@@ -42,8 +44,8 @@ timeouts and dropped connections (--max-attempts).
 
 On a terminal it shows the plan's summary and asks; --yes skips the question,
 and without a terminal (cron) --yes is required. With --plan it executes a plan
-saved by plan --out: the input file's hash must match when --file is given too,
-and the groups are read again; if their members changed since the plan was
+saved by plan --out: when --file is given too, each file's hash (and the
+rules file's) must be the one the plan recorded, and the groups are read again; if their members changed since the plan was
 made it refuses (exit 4) and says what changed, unless --allow-stale, which
 skips the operations already satisfied.
 
@@ -79,7 +81,7 @@ not_attempted.
 }
 
 func applyRun(ctx context.Context, o *applyOptions, c *runCmd) error {
-	if o.PlanFile == "" && o.plan.input.File == "" {
+	if o.PlanFile == "" && len(o.plan.input.Files) == 0 {
 		return exitcode.Usagef("apply needs --file FILE or --plan PLAN.json")
 	}
 	for _, name := range planOnlyFlags {
@@ -116,32 +118,48 @@ func (o *applyOptions) fresh(ctx context.Context, c *runCmd) (*batch.Job, error)
 	if err != nil {
 		return nil, err
 	}
-	return &batch.Job{Verb: batch.Apply, Doc: pl.document(o.plan.input.File, o.now())}, nil
+	return &batch.Job{Verb: batch.Apply, Doc: pl.document(o.now())}, nil
 }
 
 // saved loads a saved plan and checks it against the live state and, with
-// --file, against the CSV it was made from: the file's hash must match, and
-// the live state the plan depends on must have the fingerprint it recorded.
+// --file, against the files it was made from: each CSV given (in the order
+// the plan was made with) and the plan's rules file must have the SHA-256
+// the plan recorded, and the live state the plan depends on must have the
+// fingerprint it recorded.
 func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error) {
 	doc, err := batch.LoadPlan(o.PlanFile)
 	if err != nil {
 		return nil, err
 	}
 	check := batch.SavedCheck{Path: o.PlanFile, AllowStale: o.AllowStale}
-	if o.plan.input.File != "" {
-		sum, err := desired.FileSHA256(o.plan.input.File)
-		if err != nil {
-			return nil, exitcode.With(exitcode.Usage, err)
+	if files := o.plan.input.Files; len(files) > 0 {
+		csvs := doc.Files(plan.InputCSV)
+		if len(files) != len(csvs) {
+			names := make([]string, len(csvs))
+			for i, f := range csvs {
+				names[i] = f.Path
+			}
+			return nil, exitcode.Usagef("%s was made from %d CSV file%s (%s): give each with --file, in that order, or none", o.PlanFile, len(csvs), plural(len(csvs)), strings.Join(names, ", "))
 		}
-		if sum != doc.InputSHA256 {
-			return nil, exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", o.plan.input.File, batch.Short(sum), batch.Short(doc.InputSHA256)))
+		for i, path := range files {
+			if err := unchanged(path, csvs[i].SHA256); err != nil {
+				return nil, err
+			}
 		}
+		rulesFile := ""
+		if rs := doc.Files(plan.InputRules); len(rs) > 0 {
+			rulesFile = rs[0].Path
+			if err := unchanged(rulesFile, rs[0].SHA256); err != nil {
+				return nil, err
+			}
+		}
+		spec := specOf(files, rulesFile, doc.Reading)
 		check.Fingerprint = func(ctx context.Context) (string, error) {
-			f, err := o.plan.input.read(o.io, o.global)
+			in, err := readInput(o.io, o.global, spec)
 			if err != nil {
 				return "", err
 			}
-			snap, err := readLive(ctx, c.client, plan.NewReads(f.Rows, doc.Options), o.api.Concurrency)
+			snap, err := readLive(ctx, c.client, plan.NewReads(in.plan, doc.Options), o.api.Concurrency)
 			if err != nil {
 				return "", err
 			}
@@ -149,4 +167,17 @@ func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error)
 		}
 	}
 	return c.sess.Saved(ctx, doc, check, o.api.Concurrency)
+}
+
+// unchanged refuses a file whose SHA-256 is not the one a saved plan
+// recorded for it (the guard status: the plan is stale).
+func unchanged(path, recorded string) error {
+	sum, err := desired.FileSHA256(path)
+	if err != nil {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	if sum != recorded {
+		return exitcode.With(exitcode.Guard, fmt.Errorf("%s changed since the plan was made from it (SHA-256 %s, the plan says %s); plan again; nothing was changed", path, batch.Short(sum), batch.Short(recorded)))
+	}
+	return nil
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
-	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
@@ -29,10 +29,10 @@ type planFlags struct {
 }
 
 func (p *planFlags) register(f *pflag.FlagSet) {
-	p.input.register(f, "desired-state CSV")
+	p.input.register(f, "desired-state CSV, or HR export")
 	f.StringArrayVar(&p.Systems, "system", nil, "access system id or name to work on (repeatable; default: the systems the CSV names)")
 	f.StringVar(&p.Mode, "mode", "sync", "sync (add the missing, remove the extra), add-only or remove-only")
-	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV names) or systems (every managed group of the systems, emptying groups absent from the CSV)")
+	f.StringVar(&p.Scope, "scope", "groups", "groups (only the groups the CSV and the rules name) or systems (every managed group of the systems, emptying groups absent from the CSV)")
 	f.StringVar(&p.MaxRemovals, "max-removals", "10%", "refuse a plan removing more than N memberships, or N% of the in-scope memberships")
 	f.StringVar(&p.MaxAdds, "max-adds", "", "refuse a plan adding more than N memberships, or N% of the in-scope memberships (default: no limit)")
 	f.BoolVar(&p.AllowEmptyGroups, "allow-empty-groups", false, "allow a plan that empties a group, or an input with no rows")
@@ -73,7 +73,7 @@ func (p *planFlags) options() (plan.Options, error) {
 
 // planned is a computed plan with what it was computed from.
 type planned struct {
-	file *desired.File
+	in   *input
 	snap *live.Snapshot
 	plan *plan.Plan
 	opts plan.Options
@@ -87,23 +87,56 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	if err != nil {
 		return nil, err
 	}
-	f, err := pf.input.read(io, g)
+	in, err := pf.input.read(io, g)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := readLive(ctx, client, plan.NewReads(f.Rows, opts), concurrency)
+	snap, err := readLive(ctx, client, plan.NewReads(in.plan, opts), concurrency)
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.Compute(f.Rows, snap, opts)
+	p, err := plan.Compute(in.plan, snap, opts)
 	var rowErrs *plan.Errors
 	switch {
 	case errors.As(err, &rowErrs):
-		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%d row%s of %s did not resolve; nothing was planned (--skip-unresolved plans the rest):\n%w", len(rowErrs.Rows), plural(len(rowErrs.Rows)), pf.input.File, err))
+		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%s did not resolve; nothing was planned (--skip-unresolved plans the rest):\n%w", unresolvedWhere(rowErrs, in), err))
 	case err != nil:
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
-	return &planned{file: f, snap: snap, plan: p, opts: opts}, nil
+	return &planned{in: in, snap: snap, plan: p, opts: opts}, nil
+}
+
+// unresolvedWhere counts the rows and rules that did not resolve, by file:
+// "2 rows of hr.csv and 1 rule of rules.csv".
+func unresolvedWhere(e *plan.Errors, in *input) string {
+	type line struct {
+		file string
+		n    int
+	}
+	seen := map[line]bool{}
+	count := map[string]int{}
+	for _, r := range e.Rows {
+		if !seen[line{r.File, r.Line}] {
+			seen[line{r.File, r.Line}] = true
+			count[r.File]++
+		}
+	}
+	var parts []string
+	for _, f := range in.inputs() {
+		n := count[f.Path]
+		if n == 0 {
+			continue
+		}
+		what := "row"
+		if f.Kind == plan.InputRules {
+			what = "rule"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s%s of %s", n, what, plural(n), f.Path))
+	}
+	if len(parts) > 1 {
+		return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return strings.Join(parts, "")
 }
 
 // readLive reads the live state want asks for; a bad --system keeps its
@@ -121,15 +154,15 @@ func readLive(ctx context.Context, client live.API, want live.Want, concurrency 
 }
 
 // document is the saved form of a computed plan (plan --out, and a run's
-// plan.json).
-func (pl *planned) document(input string, now time.Time) *plan.Document {
+// plan.json): every input file with its SHA-256, and how they were read.
+func (pl *planned) document(now time.Time) *plan.Document {
 	members := make(map[string][]string, len(pl.plan.Groups))
 	for _, g := range pl.plan.Groups {
 		members[g.GroupID] = append([]string{}, pl.snap.Members[g.GroupID]...)
 	}
 	return &plan.Document{
 		Version: plan.DocumentVersion, ToolVersion: buildVersion(), CreatedAt: now.UTC(),
-		InputFile: input, InputSHA256: pl.file.SHA256, Options: pl.opts,
+		Inputs: pl.in.inputs(), Reading: pl.in.spec.reading(), Options: pl.opts,
 		StateFingerprint: pl.snap.Fingerprint(), Members: members, Plan: pl.plan,
 	}
 }
@@ -151,18 +184,25 @@ func newPlanCmd(io *IO, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan --file FILE [flags]",
 		Short: "Show what apply would change (a dry run)",
-		Long: `Read the desired-state CSV and the live state, and print the add/remove plan:
+		Long: `Read the desired state and the live state, and print the add/remove plan:
 per system and group, + and - lines with each person and the reason, then a
 summary line. Nothing is changed. Safety guards (--max-removals, emptied
 groups, empty input) are checked here too, so a dry run shows when they trip.
 
---out saves the plan with the input's SHA-256 and a fingerprint of the live
-state, for apply --plan.
+The desired state is one or more CSVs (--file, repeatable): one row per
+membership, or one row per person (an HR export, its columns renamed with
+--column) with a group list (access_groups) or access rules (--rules). With
+rules, the plan first says how many people each rule matched, and which
+rules matched nobody.
+
+--out saves the plan with each input file's SHA-256 and a fingerprint of the
+live state, for apply --plan.
 
 ` + exitcode.Help("plan"),
 		Example: `  acs-bulk plan --file samples/migration.csv
   acs-bulk plan --file nightly.csv --mode sync --max-removals 25 --format json
-  acs-bulk plan --file nightly.csv --out plan.json --detailed-exitcode`,
+  acs-bulk plan --file nightly.csv --out plan.json --detailed-exitcode
+  acs-bulk plan --file hr-harbor.csv --file hr-riverside.csv --rules rules.csv --column email="Work Email"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return planRun(cmd.Context(), o)
@@ -207,7 +247,7 @@ func planRun(ctx context.Context, o *planOptions) error {
 		return err
 	}
 	if o.Out != "" {
-		b, err := pl.document(o.plan.input.File, o.now()).Marshal()
+		b, err := pl.document(o.now()).Marshal()
 		if err != nil {
 			return err
 		}

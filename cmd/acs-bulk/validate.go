@@ -8,6 +8,7 @@ import (
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
 
@@ -20,26 +21,38 @@ type validateOptions struct {
 func newValidateCmd(io *IO, g *globalOptions) *cobra.Command {
 	o := &validateOptions{io: io, global: g}
 	cmd := &cobra.Command{
-		Use:   "validate --file FILE",
+		Use:   "validate --file FILE [--file FILE...] [--rules RULES]",
 		Short: "Check a desired-state CSV offline",
-		Long: `Check a desired-state CSV without calling the API: the header, every row's
-identifiers, emails, quoting and field counts, duplicate rows and identifiers
-that contradict each other. Every problem is reported at once (the first 50,
-then a count) as FILE:LINE: column X: what is wrong.
+		Long: `Check desired-state CSVs without calling the API: the header (with the
+--column mapping), every row's identifiers, emails, group lists, quoting and
+field counts, duplicate rows and identifiers that contradict each other; and
+the access rules (--rules): their header and values, rules without a group,
+duplicate rules and condition columns the exports lack. Every problem is
+reported at once (the first 50 of each file, then a count) as
+FILE:LINE: column X: what is wrong. With rules it prints how many people each
+rule matches, and warns of the rules that match nobody.
 
 ` + exitcode.Help("validate"),
-		Example: `  acs-bulk validate --file samples/migration.csv`,
-		Args:    cobra.NoArgs,
+		Example: `  acs-bulk validate --file samples/migration.csv
+  acs-bulk validate --file hr.csv --rules rules.csv --column email="Work Email" --column department=Dept`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := o.input.read(o.io, o.global)
+			in, err := o.input.read(o.io, o.global)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(o.io.Out, "%s: %d row%s valid%s\n", o.input.File, len(f.Rows), plural(len(f.Rows)), describeFile(f))
+			for _, f := range in.files {
+				fmt.Fprintf(o.io.Out, "%s: %d row%s valid%s\n", f.Name, len(f.Rows), plural(len(f.Rows)), describeFile(f))
+			}
+			if in.rules != nil {
+				n := len(in.rules.Rules)
+				fmt.Fprintf(o.io.Out, "%s: %d rule%s valid\n", in.rules.Name, n, plural(n))
+				return plan.WriteRules(o.io.Out, in.plan.Rules, len(in.plan.Groupless))
+			}
 			return nil
 		},
 	}
-	o.input.register(cmd.Flags(), "desired-state CSV (required)")
+	o.input.register(cmd.Flags(), "desired-state CSV or HR export (required)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
+	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exec"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
 	"github.com/acs-bulk/acs-bulk/internal/lock"
@@ -465,10 +466,7 @@ func UnresolvedRecords(p *plan.Plan, at time.Time) []report.Record {
 	index := map[[2]any]int{}
 	for _, e := range p.Unresolved {
 		k := [2]any{e.File, e.Line}
-		msg := e.Msg
-		if e.Column != "" {
-			msg = "column " + e.Column + ": " + msg
-		}
+		msg := desired.ColumnLabel(e.Column, e.Header) + e.Msg
 		if e.Hint != "" {
 			msg += "; " + e.Hint
 		}

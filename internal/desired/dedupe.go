@@ -88,7 +88,7 @@ func (rd *reader) dedupe() {
 	}
 	p := make([]hashIdx, len(rows))
 	for i := range rows {
-		p[i] = hashIdx{h: rd.rowHash(&rows[i]), i: int32(i)}
+		p[i] = hashIdx{h: rd.rowHash(i), i: int32(i)}
 	}
 	// Keep both buffers for the identifier checks.
 	p, rd.pairs2 = sortHashIdx(p, nil)
@@ -106,7 +106,7 @@ func (rd *reader) dedupe() {
 				if g[b].h != g[a].h || drop != nil && drop[g[b].i] {
 					continue
 				}
-				if rb := &rows[g[b].i]; sameRow(rb, ra) {
+				if rb := &rows[g[b].i]; rd.sameRow(int(g[b].i), int(g[a].i)) {
 					if drop == nil {
 						drop = make([]bool, len(rows))
 					}
@@ -120,13 +120,25 @@ func (rd *reader) dedupe() {
 	if drop == nil {
 		return
 	}
+	extra := rd.extra
 	w := 0
 	for i := range rows {
 		if !drop[i] {
 			rows[w] = rows[i]
+			for _, col := range extra {
+				col[w] = col[i]
+			}
 			w++
 		}
 	}
 	clear(rows[w:])
 	rd.file.Rows = rows[:w]
+	if rd.file.Lists != nil {
+		rd.file.Lists = rd.file.Lists[:w]
+	}
+	for a := range rd.file.Attrs {
+		if rd.file.Attrs[a] != nil {
+			rd.file.Attrs[a] = rd.file.Attrs[a][:w]
+		}
+	}
 }

@@ -101,12 +101,12 @@ func firstLine(br *bufio.Reader) []byte {
 }
 
 // detectDelimiter returns the delimiter, among the detectable ones, under
-// which the header line names the most known columns: comma when it ties,
-// or when no delimiter makes the header name one.
-func detectDelimiter(line []byte) rune {
+// which the header line names the most columns isName knows: comma when it
+// ties, or when no delimiter makes the header name one.
+func detectDelimiter(line []byte, isName func(string) bool) rune {
 	best, most := ',', 0
 	for _, d := range detectable {
-		if n := knownIn(line, byte(d)); n > most {
+		if n := knownIn(line, byte(d), isName); n > most {
 			best, most = d, n
 		}
 	}
@@ -114,8 +114,8 @@ func detectDelimiter(line []byte) rune {
 }
 
 // knownIn counts the fields of line, split at d outside quotes, that are
-// known column names.
-func knownIn(line []byte, d byte) int {
+// names isName knows.
+func knownIn(line []byte, d byte, isName func(string) bool) int {
 	n, start, quoted := 0, 0, false
 	for i := 0; i <= len(line); i++ {
 		if i < len(line) {
@@ -130,7 +130,7 @@ func knownIn(line []byte, d byte) int {
 		if len(f) >= 2 && f[0] == '"' && f[len(f)-1] == '"' {
 			f = bytes.ReplaceAll(f[1:len(f)-1], []byte(`""`), []byte(`"`))
 		}
-		if isKnown(normalizeHeader(string(f))) {
+		if isName(normalizeHeader(string(f))) {
 			n++
 		}
 		start = i + 1

@@ -58,8 +58,10 @@ func TestDetectionKeepsCommaFiles(t *testing.T) {
 			t.Errorf("%s: delimiter %q (detected %v), encoding %s; want a comma-separated UTF-8 file",
 				p, f.Delimiter, f.DelimiterDetected, f.Encoding)
 		}
-		if !slicesHasKnown(f.Columns) {
-			t.Errorf("%s: columns %q name no known column", p, f.Columns)
+		// An HR export read with --column names none of ours: it must
+		// still be split at its commas.
+		if !slicesHasKnown(f.Columns) && len(f.Columns) < 2 {
+			t.Errorf("%s: columns %q name no known column and were not split", p, f.Columns)
 		}
 	}
 }

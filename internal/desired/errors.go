@@ -16,9 +16,13 @@ type RowError struct {
 	// problem is about (the line a record starts on, or the header line).
 	File string
 	Line int
-	// Column is the normalized header name the problem is about, or empty
-	// when the problem concerns the whole row or file.
+	// Column is the normalized header name the problem is about (our name
+	// for a column a mapping renames), or empty when the problem concerns
+	// the whole row or file.
 	Column string
+	// Header is the column's name as the file spells it, when a mapping
+	// (Options.Columns) renamed it to Column; empty otherwise.
+	Header string
 	// Msg says what is wrong, in lower case.
 	Msg string
 }
@@ -30,21 +34,32 @@ type Problem = RowError
 // Error formats the problem as FILE:LINE: column X: msg, leaving out the
 // column part when no column applies. A column name that does not read
 // safely as it is (one from the header that is not known, with a control
-// character or a quote in it) is shown quoted and cut by quote.Label.
+// character or a quote in it) is shown quoted and cut by quote.Label. A
+// mapped column is named as the file spells it, quoted, then by our name:
+// hr.csv:12: column "Work Email" (email): msg.
 func (e *RowError) Error() string {
 	var b strings.Builder
-	b.Grow(len(e.File) + len(e.Column) + len(e.Msg) + 24)
+	b.Grow(len(e.File) + len(e.Header) + len(e.Column) + len(e.Msg) + 28)
 	b.WriteString(e.File)
 	b.WriteByte(':')
 	b.WriteString(strconv.Itoa(e.Line))
 	b.WriteString(": ")
-	if e.Column != "" {
-		b.WriteString("column ")
-		b.WriteString(quote.Label(e.Column))
-		b.WriteString(": ")
-	}
+	b.WriteString(ColumnLabel(e.Column, e.Header))
 	b.WriteString(e.Msg)
 	return b.String()
+}
+
+// ColumnLabel is the column part of a problem's message: "column email: ",
+// "column \"Work Email\" (email): " for a mapped column (header is the
+// file's spelling), or "" when column is empty.
+func ColumnLabel(column, header string) string {
+	switch {
+	case column == "":
+		return ""
+	case header != "":
+		return "column " + quote.Value(header) + " (" + quote.Label(column) + "): "
+	}
+	return "column " + quote.Label(column) + ": "
 }
 
 // Errors is the error Read returns when a file has problems: every problem

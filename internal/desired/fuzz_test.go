@@ -24,8 +24,19 @@ func FuzzRead(f *testing.F) {
 		fmt.Fprintf(&big, "s%d,u%d,e%d@x.io,g\n", i%2, i%40, i%50)
 	}
 	f.Add(big.Bytes())
+	f.Add([]byte("Work Email,Dept,access_groups\nann@x.io,Sales,Lobby;Gym\nbob@x.io,,\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		file, err := Read(name, bytes.NewReader(in), Options{})
+		checkRead(t, in, Options{})
+		// As an HR export is read: mapped columns, attributes, no group
+		// column needed.
+		checkRead(t, in, Options{Columns: map[string]string{ColumnEmail: "work email"}, Attributes: []string{"dept", "site"}, GroupsOptional: true})
+	})
+}
+
+// checkRead reads in with opts and checks what FuzzRead promises.
+func checkRead(t *testing.T, in []byte, opts Options) {
+	{
+		file, err := Read(name, bytes.NewReader(in), opts)
 		if file == nil {
 			t.Fatalf("no File returned (err %v)", err)
 		}
@@ -74,8 +85,16 @@ func FuzzRead(f *testing.F) {
 				}
 			}
 			if err == nil && (r.AcsUserID == "" && r.UserIdentityID == "" && r.Email == "" && r.Phone == "" ||
-				r.GroupID == "" && r.GroupName == "") {
+				r.GroupID == "" && r.GroupName == "" && file.Lists == nil && !opts.GroupsOptional) {
 				t.Fatalf("row without user or group accepted: %+v", r)
+			}
+		}
+		if file.Lists != nil && len(file.Lists) != len(file.Rows) {
+			t.Fatalf("%d lists for %d rows", len(file.Lists), len(file.Rows))
+		}
+		for a, vals := range file.Attrs {
+			if vals != nil && len(vals) != len(file.Rows) {
+				t.Fatalf("attribute %d has %d values for %d rows", a, len(vals), len(file.Rows))
 			}
 		}
 		if err == nil && len(file.Rows) == 0 && !slices.ContainsFunc(file.Warnings, func(w Problem) bool {
@@ -83,5 +102,5 @@ func FuzzRead(f *testing.F) {
 		}) {
 			t.Fatal("no rows, no error and no warning saying so")
 		}
-	})
+	}
 }

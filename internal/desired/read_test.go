@@ -178,7 +178,7 @@ var readCases = []readCase{
 		name:    "no delimiter makes a known column: read as comma, and the error says so",
 		in:      "name;group\nAnn;Lobby\n",
 		delim:   ',',
-		errs:    []prob{{1, "", "the header names no known column (is the first line a header?): known columns are acs_system_id, acs_system, acs_user_id, user_identity_id, email, phone_number, acs_access_group_id, access_group, full_name; the file was read as comma-separated (pass --delimiter to choose the separator)"}},
+		errs:    []prob{{1, "", "the header names no known column (is the first line a header?): known columns are acs_system_id, acs_system, acs_user_id, user_identity_id, email, phone_number, acs_access_group_id, access_group, access_groups, full_name; the file was read as comma-separated (pass --delimiter to choose the separator, or --column to read its columns as ours)"}},
 		warns:   []prob{{1, "name;group", "ignored"}},
 		ignored: []string{"name;group"},
 	},

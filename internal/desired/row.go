@@ -1,5 +1,8 @@
-// Package desired reads the desired-state CSV: one row per membership that
-// should exist. It only parses and checks the file; it never calls the API.
+// Package desired reads the desired-state CSV, in either of its shapes: one
+// row per membership that should exist, or one row per person (an HR
+// export) whose groups are listed in an access_groups cell or given by
+// access rules (package rules) from the row's other columns. It only parses
+// and checks files; it never calls the API.
 //
 // The file is UTF-8 (a byte order mark is skipped), or UTF-16 when it starts
 // with a UTF-16 byte order mark (File.Encoding says which); UTF-32, and
@@ -18,13 +21,21 @@
 //     first;
 //   - group (likewise): acs_access_group_id or access_group (the group's
 //     name within the system);
-//   - full_name, carried for reports.
+//   - full_name, carried for reports;
+//   - access_groups, several group names in one cell separated by
+//     Options.ListSeparator (; by default), instead of a group column: one
+//     row per person, an empty cell meaning no groups (File.Lists).
 //
-// Other columns are ignored and reported once as a warning, except a name
-// within edit distance 2 of a known column that the header lacks ("emial"):
-// that is an error with a hint, since ignoring it would lose the column.
+// Options.Columns maps our names to the file's own (email -> "Work
+// Email"), and Options.Attributes names further columns to keep (the
+// conditions of access rules, File.Attrs). Other columns are ignored and
+// reported once as a warning, except a name within edit distance 2 of a
+// known column or attribute that the header lacks ("emial"): that is an
+// error with a hint, since ignoring it would lose the column. Problems in a
+// mapped column name it as the file spells it, then by our name: column
+// "Work Email" (email).
 //
-// Every value of a known column must be valid UTF-8, at most 1 KiB long and
+// Every value of a known column or attribute must be valid UTF-8, at most 1 KiB long and
 // free of control characters (NUL, ESC, DEL, the C1 range; a full_name may
 // hold tabs and line breaks): anything else is an error, so that bad bytes
 // reach neither the terminal nor a plan. Values of ignored columns are never
@@ -48,8 +59,11 @@
 // character (the Kelvin sign, say) never matches an ASCII one.
 package desired
 
-// Row is one desired membership as written in the CSV, before it is resolved
-// against the live state. Empty strings mean "column absent or blank".
+// Row is one row of the CSV as written, before it is resolved against the
+// live state: a desired membership, or in a file of people (with an
+// access_groups column, or read for access rules) a person, whose groups
+// the File's Lists and Attrs give. Empty strings mean "column absent or
+// blank".
 type Row struct {
 	// File and Line locate the row: Line is the physical line (1-based) on
 	// which the record starts, correct after quoted multi-line fields.

@@ -20,6 +20,13 @@ const (
 	nValues
 )
 
+// vList is the value position of the access_groups cell; the attributes
+// follow it (attrPos).
+const vList = nValues
+
+// attrPos returns the value position of attribute a.
+func attrPos(a int) int { return vList + 1 + a }
+
 // valueColumns names the column of each value position.
 var valueColumns = [nValues]string{
 	ColumnSystemID, ColumnSystemName,
@@ -28,10 +35,15 @@ var valueColumns = [nValues]string{
 	ColumnFullName,
 }
 
-// isShared tells the positions whose values repeat across rows (systems and
-// groups), kept once each in store.vals, from the user values, kept per
-// row in store.users.
-var isShared = [nValues]bool{vSystemID: true, vSystemName: true, vGroupID: true, vGroupName: true}
+// sharedField tells the Row fields whose values repeat across rows
+// (systems and groups), kept once each in store.vals, from the user values,
+// kept per row in store.users.
+var sharedField = [nValues]bool{vSystemID: true, vSystemName: true, vGroupID: true, vGroupName: true}
+
+// isShared reports whether the values at position p are kept once each:
+// systems, groups, the group lists and the attributes (departments, sites)
+// repeat across rows.
+func isShared(p int) bool { return p >= nValues || sharedField[p] }
 
 // store keeps the rows of one read until the end, when build makes the
 // []Row. A kept row is a few 32-bit words and no pointer: the line, the
@@ -78,7 +90,7 @@ func newStore() *store {
 func (st *store) layout(positions []int) {
 	st.shared, st.user = nil, nil
 	for _, p := range positions {
-		if isShared[p] {
+		if isShared(p) {
 			st.shared = append(st.shared, p)
 		} else {
 			st.user = append(st.user, p)
@@ -111,10 +123,10 @@ func (st *store) intern(slot int, s string) uint32 {
 	return i
 }
 
-// keep adds the checked values of the row starting on line (values at
-// positions the header does not map are empty). It reports false, keeping
-// nothing, when line is past maxLine.
-func (st *store) keep(v *[nValues]string, line int) bool {
+// keep adds the checked values of the row starting on line, by value
+// position (values at positions the header does not map are empty). It
+// reports false, keeping nothing, when line is past maxLine.
+func (st *store) keep(v []string, line int) bool {
 	if line < 0 || line > st.maxLine {
 		return false
 	}
@@ -151,18 +163,27 @@ func (st *store) grow(n int, userBytes float64) {
 	st.users.Grow(int(float64(n) * userBytes))
 }
 
-// build returns the rows kept, with File set to name. Their user values
-// share one string; system and group values are shared between rows.
+// build returns the rows kept, with File set to name, and the values of the
+// positions past the Row fields (the list cell, the attributes), by
+// position - nValues and row: extra[k] is nil for a position the layout
+// does not keep. The rows' user values share one string; system and group
+// values are shared between rows.
 //
 // Allocating the rows usually starts a garbage collection, which scans them
 // while they are filled: the fields are set one by one, and only those the
 // header maps, since each pointer written then costs a write barrier.
-func (st *store) build(name string) []Row {
+func (st *store) build(name string, nExtra int) (rows []Row, extra [][]string) {
+	extra = make([][]string, nExtra)
+	for _, p := range st.shared {
+		if p >= nValues {
+			extra[p-nValues] = make([]string, st.n)
+		}
+	}
 	if st.n == 0 {
-		return nil
+		return nil, extra
 	}
 	users := st.users.String()
-	rows := make([]Row, st.n)
+	rows = make([]Row, st.n)
 	var off, next int // where this row's and the next new user's values start
 	for k := range rows {
 		w := st.words[k*st.stride : (k+1)*st.stride]
@@ -170,7 +191,11 @@ func (st *store) build(name string) []Row {
 		r.File, r.Line = name, int(w[0]&^sameUser)
 		for i, p := range st.shared {
 			if x := w[1+i]; x != 0 {
-				*r.field(p) = st.vals[x]
+				if p >= nValues {
+					extra[p-nValues][k] = st.vals[x]
+				} else {
+					*r.field(p) = st.vals[x]
+				}
 			}
 		}
 		if w[0]&sameUser == 0 {
@@ -185,7 +210,7 @@ func (st *store) build(name string) []Row {
 		}
 		next = max(next, at)
 	}
-	return rows
+	return rows, extra
 }
 
 // field returns the field of r at value position p.

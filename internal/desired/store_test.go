@@ -26,11 +26,11 @@ func TestStoreKeepsAndBuildsRows(t *testing.T) {
 		{9, [nValues]string{vSystemName: "RC", vEmail: "ann@x.com", vGroupName: "Lobby", vFullName: "Ann"}}, // not next to the first Ann
 	}
 	for _, r := range rows {
-		if !st.keep(&r.v, r.line) {
+		if !st.keep(r.v[:], r.line) {
 			t.Fatalf("keep(line %d) = false", r.line)
 		}
 	}
-	got := st.build("f.csv")
+	got, _ := st.build("f.csv", 0)
 	want := []Row{
 		{File: "f.csv", Line: 2, SystemName: "HT", Email: "ann@x.com", GroupName: "Lobby", FullName: "Ann"},
 		{File: "f.csv", Line: 3, SystemName: "HT", Email: "ann@x.com", GroupName: "Floor 2", FullName: "Ann"},
@@ -59,10 +59,10 @@ func TestStoreRefusesLinesPastMaxLine(t *testing.T) {
 	st.layout([]int{vEmail, vGroupName})
 	st.maxLine = 3
 	v := [nValues]string{vEmail: "ann@x.com", vGroupName: "Lobby"}
-	if !st.keep(&v, 3) || st.keep(&v, 4) || st.n != 1 {
+	if !st.keep(v[:], 3) || st.keep(v[:], 4) || st.n != 1 {
 		t.Fatalf("keep at the limit and past it: n = %d, want 1", st.n)
 	}
-	if got := st.build("f.csv"); len(got) != 1 || got[0].Line != 3 {
+	if got, _ := st.build("f.csv", 0); len(got) != 1 || got[0].Line != 3 {
 		t.Errorf("rows = %+v", got)
 	}
 }
@@ -72,12 +72,12 @@ func TestStoreInternLimit(t *testing.T) {
 	st.layout([]int{vEmail, vGroupName})
 	for i := range internLimit + 10 {
 		v := [nValues]string{vEmail: "a@x.com", vGroupName: string(rune('A'+i%2)) + strconv.Itoa(i)}
-		st.keep(&v, i+2)
+		st.keep(v[:], i+2)
 	}
 	if len(st.index) != internLimit || len(st.vals) != internLimit+11 {
 		t.Errorf("index %d, vals %d; want %d and %d", len(st.index), len(st.vals), internLimit, internLimit+11)
 	}
-	rows := st.build("f.csv")
+	rows, _ := st.build("f.csv", 0)
 	if last := rows[len(rows)-1]; last.GroupName != "B"+strconv.Itoa(internLimit+9) {
 		t.Errorf("last row = %+v", last)
 	}

@@ -75,7 +75,7 @@ func benchCompute(b *testing.B, churn int) {
 	b.ResetTimer()
 	var peak uint64
 	for b.Loop() {
-		p, err := Compute(rows, snap, Options{})
+		p, err := Compute(Input{Rows: rows}, snap, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

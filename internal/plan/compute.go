@@ -22,16 +22,18 @@ func key(g, t int32) uint64 { return uint64(uint32(g))<<32 | uint64(uint32(t)) }
 func keyGroup(k uint64) int32  { return int32(uint32(k >> 32)) }
 func keyTarget(k uint64) int32 { return int32(uint32(k)) }
 
-// Compute resolves rows against snap and plans the changes that make the
-// memberships of the in-scope groups equal to the rows.
+// Compute resolves the input's rows and rules against snap and plans the
+// changes that make the memberships of the in-scope groups equal to the
+// rows.
 //
-// When rows fail to resolve and opts.SkipUnresolved is false, the error is
-// an *Errors listing every failed row, and the returned Plan is Blocked: it
-// lists the failures and plans nothing. Invalid options, a --system that
-// names no system, or an in-scope group whose members are absent from
-// snap.Members give a plain error and no plan. Tripped guards are not
-// errors: they are in Plan.Guards, and [Plan.Guard] returns them.
-func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, error) {
+// When rows or rules fail to resolve and opts.SkipUnresolved is false, the
+// error is an *Errors listing every failure (a rule's problem once, on its
+// line), and the returned Plan is Blocked: it lists the failures and plans
+// nothing. Invalid options, a --system that names no system, or an
+// in-scope group whose members are absent from snap.Members give a plain
+// error and no plan. Tripped guards are not errors: they are in
+// Plan.Guards, and [Plan.Guard] returns them.
+func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 	opts, err := opts.normalize()
 	if err != nil {
 		return nil, err
@@ -40,7 +42,7 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 		return nil, errors.New("no live state to plan against")
 	}
 	ix := newIndex(snap)
-	rv := &resolver{ix: ix}
+	rv := &resolver{ix: ix, headers: in.Headers}
 	if err := rv.setFilter(opts.Systems); err != nil {
 		return nil, err
 	}
@@ -52,27 +54,40 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 		Groups:     []GroupStat{},
 		Guards:     []Guard{},
 	}
+	loc := newLocator(&in)
+	rows := in.Rows
 
-	// Resolve every row.
+	// The rules' groups, then every row.
+	ruleGroups, ruleErrs := rv.ruleGroups(in.Rules)
 	res := make([]resolved, 0, len(rows))
 	var fails []*failure
 	var rowErrs []*RowError
 	for i := range rows {
 		r, f := rv.resolve(i, &rows[i])
 		if f != nil {
+			if ru := in.origin(i); ru != nil {
+				blame(f, ru)
+			} else if in.listed(i) {
+				for _, e := range f.errs {
+					if e.Column == desired.ColumnGroupName {
+						e.Column, e.Header = desired.ColumnGroupList, in.Headers[e.File][desired.ColumnGroupList]
+					}
+				}
+			}
 			fails = append(fails, f)
 			rowErrs = append(rowErrs, f.errs...)
 			continue
 		}
 		res = append(res, r)
 	}
-	p.Totals.Unresolved = len(fails)
-	for _, e := range rowErrs {
+	errs := sortErrors(&in, uniqueErrors(append(rowErrs, ruleErrs...)))
+	for _, e := range errs {
 		p.Unresolved = append(p.Unresolved, *e)
 	}
-	if len(fails) > 0 && !opts.SkipUnresolved {
+	p.Totals.Unresolved = failedLines(errs)
+	if len(errs) > 0 && !opts.SkipUnresolved {
 		p.Blocked = true
-		return p, &Errors{Rows: rowErrs}
+		return p, &Errors{Rows: errs}
 	}
 
 	// Groups in scope.
@@ -80,6 +95,9 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 	named := make([]bool, nG)
 	for i := range res {
 		named[res[i].group] = true
+	}
+	for _, g := range ruleGroups {
+		named[g] = true
 	}
 	scope := rv.inScope(named, opts.Scope)
 	for _, g := range scope {
@@ -126,20 +144,32 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 	}
 
 	// Memberships that failed rows may refer to.
-	holdPair := map[uint64]int{}
-	holdSys := map[uint64]int{}
+	holdPair := map[uint64]string{}
+	holdSys := map[uint64]string{}
 	for _, f := range fails {
 		if f.sys < 0 {
 			continue
 		}
-		line := f.errs[0].Line
+		where := loc.of(f.row)
 		for _, t := range f.cands {
 			if f.group >= 0 {
 				if _, ok := holdPair[key(f.group, t)]; !ok {
-					holdPair[key(f.group, t)] = line
+					holdPair[key(f.group, t)] = where
 				}
 			} else if _, ok := holdSys[key(f.sys, t)]; !ok {
-				holdSys[key(f.sys, t)] = line
+				holdSys[key(f.sys, t)] = where
+			}
+		}
+	}
+
+	// People in the input with no group, or without this one: their
+	// memberships go, saying so.
+	noGroups := rv.groupless(&in, res, scope)
+	known := map[int32]*desired.Row{} // a person of the input -> their first row
+	if in.WithRules || in.WithLists {
+		for i := range res {
+			if _, ok := known[res[i].target]; !ok {
+				known[res[i].target] = &rows[res[i].row]
 			}
 		}
 	}
@@ -156,16 +186,16 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 		}
 	}
 	var removes, holds []uint64
-	holdLine := map[uint64]int{}
+	holdWhere := map[uint64]string{}
 	for _, k := range extra {
-		line, held := holdPair[k]
+		where, held := holdPair[k]
 		if !held && len(holdSys) > 0 {
-			line, held = holdSys[key(ix.groupSys[keyGroup(k)], keyTarget(k))]
+			where, held = holdSys[key(ix.groupSys[keyGroup(k)], keyTarget(k))]
 		}
 		switch {
 		case held:
 			holds = append(holds, k)
-			holdLine[k] = line
+			holdWhere[k] = where
 		case opts.Mode != ModeAddOnly:
 			removes = append(removes, k)
 		}
@@ -188,20 +218,28 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 	addN := make([]int, nG)
 	remN := make([]int, nG)
 	for _, i := range adds {
-		p.Operations = append(p.Operations, addOp(ix, rows, &res[i]))
-		addN[res[i].group]++
+		r := &res[i]
+		p.Operations = append(p.Operations, addOp(ix, &rows[r.row], in.origin(int(r.row)), r, loc))
+		addN[r.group]++
 	}
 	for _, k := range removes {
 		g, t := keyGroup(k), keyTarget(k)
-		p.Operations = append(p.Operations, removeOp(ix, g, t, ActionRemove, removeReason(named[g], opts)))
+		op := removeOp(ix, g, t, ActionRemove, removeReason(named[g], opts))
+		// A person of the input: the row that says so locates the remove.
+		if ng, ok := noGroups[t]; ok {
+			op.Reason, op.File, op.Line = loc.of(ng.row)+": "+ng.why+" ("+string(opts.Mode)+")", ng.row.File, ng.row.Line
+		} else if r, ok := known[t]; ok {
+			op.Reason, op.File, op.Line = loc.of(r)+": "+notGiven(&in)+" ("+string(opts.Mode)+")", r.File, r.Line
+		}
+		p.Operations = append(p.Operations, op)
 		remN[g]++
 	}
 	for _, k := range holds {
-		reason := "member kept: line " + strconv.Itoa(holdLine[k]) + " did not resolve and may refer to this person"
+		reason := "member kept: " + holdWhere[k] + " did not resolve and may refer to this person"
 		p.Held = append(p.Held, removeOp(ix, keyGroup(k), keyTarget(k), ActionHold, reason))
 	}
 
-	// Group figures, totals and guards.
+	// Group figures, totals, rules and guards.
 	for _, g := range scope {
 		gr := ix.group(g)
 		p.Groups = append(p.Groups, GroupStat{
@@ -213,8 +251,149 @@ func Compute(rows []desired.Row, snap *live.Snapshot, opts Options) (*Plan, erro
 		p.Totals.InScope += cur[g]
 	}
 	p.Totals.Add, p.Totals.Remove, p.Totals.Held = len(adds), len(removes), len(holds)
-	p.Guards = guards(p, len(rows))
+	if in.WithRules {
+		p.Rules = append([]Rule{}, in.Rules...)
+	}
+	p.Totals.NoGroups = len(in.Groupless)
+	p.Guards = guards(p, inputSize{rows: len(rows), usable: len(res), people: len(in.Groupless), withRules: in.WithRules})
 	return p, nil
+}
+
+// blame moves the problems of a row that a rule gave to the rule: those in
+// the columns the rule gives (the group, and its system when the rule
+// names one) are the rule's, reported once on its line; the others (the
+// person) stay the row's.
+func blame(f *failure, ru *Rule) {
+	for i, e := range f.errs {
+		switch e.Column {
+		case desired.ColumnGroupID, desired.ColumnGroupName:
+		case desired.ColumnSystemID, desired.ColumnSystemName:
+			if ru.SystemID == "" && ru.SystemName == "" {
+				continue
+			}
+		default:
+			continue
+		}
+		f.errs[i] = &RowError{File: ru.File, Line: ru.Line, Column: e.Column, Msg: e.Msg, Hint: e.Hint,
+			SystemID: ru.SystemID, SystemName: ru.SystemName, GroupID: ru.GroupID, GroupName: ru.GroupName}
+	}
+}
+
+// uniqueErrors drops the errors that repeat an earlier one (the same file,
+// line, column and message): a person's problem comes once for each group
+// the person gets, and a rule's once for each person it matches.
+func uniqueErrors(errs []*RowError) []*RowError {
+	if len(errs) < 2 {
+		return errs
+	}
+	type k struct {
+		file     string
+		line     int
+		col, msg string
+	}
+	seen := make(map[k]bool, len(errs))
+	out := errs[:0:0]
+	for _, e := range errs {
+		key := k{e.File, e.Line, e.Column, e.Msg}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// sortErrors orders errs by file, the input files first in the order their
+// rows come, then by line.
+func sortErrors(in *Input, errs []*RowError) []*RowError {
+	rank := map[string]int{}
+	for _, rows := range [][]desired.Row{in.Rows, in.Groupless} {
+		last := ""
+		for i := range rows {
+			if f := rows[i].File; f != last {
+				last = f
+				if _, ok := rank[f]; !ok {
+					rank[f] = len(rank)
+				}
+			}
+		}
+	}
+	r := func(f string) int {
+		if k, ok := rank[f]; ok {
+			return k
+		}
+		return len(rank) // the rules file
+	}
+	slices.SortStableFunc(errs, func(a, b *RowError) int {
+		return cmp.Or(cmp.Compare(r(a.File), r(b.File)), cmp.Compare(a.Line, b.Line))
+	})
+	return errs
+}
+
+// failedLines counts the input lines (rows and rules) that errs are about.
+func failedLines(errs []*RowError) int {
+	type k struct {
+		file string
+		line int
+	}
+	seen := map[k]bool{}
+	for _, e := range errs {
+		seen[k{e.File, e.Line}] = true
+	}
+	return len(seen)
+}
+
+// noGroup is why a person's memberships are removed: the row of the input
+// that gives them no group.
+type noGroup struct {
+	row *desired.Row
+	why string
+}
+
+// groupless returns, for each ACS user a row of in.Groupless resolves to
+// and no desired membership names, the row and why. A row with a system is
+// looked up there, one without in every system of the scope.
+func (rv *resolver) groupless(in *Input, res []resolved, scope []int32) map[int32]noGroup {
+	if len(in.Groupless) == 0 {
+		return nil
+	}
+	ix := rv.ix
+	wanted := map[int32]bool{}
+	for i := range res {
+		wanted[res[i].target] = true
+	}
+	var scopeSys []int32
+	for _, g := range scope {
+		if s := ix.groupSys[g]; !slices.Contains(scopeSys, s) {
+			scopeSys = append(scopeSys, s)
+		}
+	}
+	why := "lists no group"
+	if in.WithRules {
+		why = "matches no rule"
+	}
+	out := map[int32]noGroup{}
+	for i := range in.Groupless {
+		r := &in.Groupless[i]
+		systems := scopeSys
+		if r.SystemID != "" || r.SystemName != "" || len(rv.filterSys) == 1 || len(ix.snap.Systems) == 1 {
+			s, err := rv.system(r)
+			if err != nil {
+				continue
+			}
+			systems = []int32{s}
+		}
+		for _, s := range systems {
+			t, _, err := rv.user(r, s)
+			if err != nil || t >= ix.nUsers || wanted[t] {
+				continue
+			}
+			if _, ok := out[t]; !ok {
+				out[t] = noGroup{r, why}
+			}
+		}
+	}
+	return out
 }
 
 // setFilter resolves --system values (ids or names).
@@ -331,15 +510,17 @@ func boolCmp(a, b bool) int {
 	return 1
 }
 
-func addOp(ix *index, rows []desired.Row, r *resolved) Operation {
-	row := &rows[r.row]
+func addOp(ix *index, row *desired.Row, ru *Rule, r *resolved, loc locator) Operation {
 	g := ix.group(r.group)
 	s := ix.system(ix.groupSys[r.group])
 	op := Operation{
 		Action: ActionAdd, SystemID: s.ID, SystemName: s.Name, GroupID: g.ID, GroupName: g.Name,
 		File: row.File, Line: row.Line,
 	}
-	line := "line " + strconv.Itoa(row.Line) + ": "
+	line := loc.of(row) + ": "
+	if ru != nil {
+		line = loc.of(row) + " matches " + ru.Label() + ": "
+	}
 	if r.ident < 0 {
 		p := ix.person(r.target)
 		op.Via, op.AcsUserID, op.UserIdentityID = ViaAcsUserID, p.acsUserID, p.identityID
@@ -377,6 +558,18 @@ func removeOp(ix *index, g, t int32, a Action, reason string) Operation {
 	}
 }
 
+// notGiven says why a person of the input loses a group: none of their
+// rows gives it.
+func notGiven(in *Input) string {
+	switch {
+	case in.WithRules && in.WithLists:
+		return "no rule or list gives this group"
+	case in.WithRules:
+		return "no rule gives this group"
+	}
+	return "not among the groups listed"
+}
+
 func removeReason(named bool, opts Options) string {
 	if named {
 		return "member, not in the CSV (" + string(opts.Mode) + ")"
@@ -391,14 +584,26 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// guards computes the tripped guards of p; nRows is the input's row count.
-func guards(p *Plan, nRows int) []Guard {
+// inputSize is what the empty-input guard looks at: the input's
+// memberships, those that resolved, and the rows of people with no group.
+type inputSize struct {
+	rows, usable, people int
+	withRules            bool
+}
+
+// guards computes the tripped guards of p.
+func guards(p *Plan, in inputSize) []Guard {
 	gs := []Guard{}
 	o := p.Options
-	if !o.AllowEmptyGroups && nRows-p.Totals.Unresolved == 0 {
+	if !o.AllowEmptyGroups && in.usable == 0 {
 		msg := "refusing an input with no rows"
-		if nRows > 0 {
+		switch {
+		case in.rows > 0:
 			msg = "refusing an input with no usable rows (" + plural(p.Totals.Unresolved, "row", "rows") + " unresolved)"
+		case in.people > 0 && in.withRules:
+			msg = "refusing an input that gives nobody a group (" + plural(in.people, "person", "people") + ", none matches a rule)"
+		case in.people > 0:
+			msg = "refusing an input that gives nobody a group (" + plural(in.people, "person", "people") + ", none lists a group)"
 		}
 		gs = append(gs, Guard{Kind: GuardEmptyInput, Message: msg, Override: OverrideAllowEmptyGroups})
 	}

@@ -42,7 +42,7 @@ func TestEmailFoldsASCIIOnly(t *testing.T) {
 	if len(f.Rows) != 6 {
 		t.Fatalf("Read kept %d rows, want 6 (none is a duplicate of another): %+v", len(f.Rows), f.Rows)
 	}
-	p, err := Compute(f.Rows, snap, Options{MaxRemovals: all, AllowEmptyGroups: true})
+	p, err := Compute(Input{Rows: f.Rows}, snap, Options{MaxRemovals: all, AllowEmptyGroups: true})
 	var errs *Errors
 	if !errors.As(err, &errs) {
 		t.Fatalf("Compute error = %v, want *Errors", err)
@@ -69,7 +69,7 @@ func TestEmailFoldsASCIIOnly(t *testing.T) {
 	}
 
 	// Without the unresolved rows, line 2 adds Kim: the ASCII fold holds.
-	p, err = Compute(f.Rows[:1], snap, Options{MaxRemovals: all, AllowEmptyGroups: true})
+	p, err = Compute(Input{Rows: f.Rows[:1]}, snap, Options{MaxRemovals: all, AllowEmptyGroups: true})
 	if err != nil {
 		t.Fatalf("Compute of line 2: %v", err)
 	}

@@ -8,13 +8,16 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 )
 
-// RowError is a CSV row that failed to resolve against the live state.
+// RowError is a CSV row, or an access rule, that failed to resolve against
+// the live state.
 type RowError struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
 	// Column names the CSV column at fault (e.g. "access_group"), or is
-	// empty when the row as a whole is.
+	// empty when the row as a whole is; Header is how the file spells it
+	// when a column mapping renamed it ("Work Email" for email).
 	Column string `json:"column,omitempty"`
+	Header string `json:"header,omitempty"`
 	// Msg says what is wrong; Hint, when set, how to fix it (e.g. "did you
 	// mean 'Floor 2'?"). A CLI may print them on separate lines.
 	Msg  string `json:"message"`
@@ -35,14 +38,15 @@ type RowError struct {
 // out the column part when no column applies (the same shape as the CSV
 // reader's errors).
 func (e *RowError) Error() string {
-	s := (&desired.RowError{File: e.File, Line: e.Line, Column: e.Column, Msg: e.Msg}).Error()
+	s := (&desired.RowError{File: e.File, Line: e.Line, Column: e.Column, Header: e.Header, Msg: e.Msg}).Error()
 	if e.Hint != "" {
 		s += "; " + e.Hint
 	}
 	return s
 }
 
-// Errors collects every row that failed to resolve, in input order.
+// Errors collects every row and rule that failed to resolve: the rows in
+// input order, then the rules.
 type Errors struct {
 	Rows []*RowError
 }

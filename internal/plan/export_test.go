@@ -20,7 +20,7 @@ func TestExportPlansNoChange(t *testing.T) {
 		rows[i].File, rows[i].Line = "export.csv", i+2
 	}
 	for _, scope := range []Scope{ScopeGroups, ScopeSystems} {
-		p, err := Compute(rows, snap, Options{Scope: scope, AllowEmptyGroups: true})
+		p, err := Compute(Input{Rows: rows}, snap, Options{Scope: scope, AllowEmptyGroups: true})
 		if err != nil {
 			t.Fatal(err)
 		}

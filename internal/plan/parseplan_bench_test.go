@@ -60,7 +60,7 @@ func BenchmarkParseAndPlan1M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := Compute(f.Rows, snap, Options{})
+		p, err := Compute(Input{Rows: f.Rows}, snap, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,8 @@
 // Package plan computes what acs-bulk must change so that the access-group
 // memberships of Seam access systems equal the desired rows of a CSV.
 //
-// [Compute] is a pure function of the desired rows, a snapshot of the live
+// [Compute] is a pure function of the desired state (an [Input]: the rows,
+// and the access rules that gave some of them), a snapshot of the live
 // state and the options: it resolves every row to a group and a person,
 // compares the result with the snapshot's members and returns a [Plan] of
 // add and remove operations, each with the reason it exists, together with
@@ -237,8 +238,9 @@ type Operation struct {
 	LinkAcsUserID string `json:"link_acs_user_id,omitempty"`
 	Email         string `json:"email,omitempty"`
 	FullName      string `json:"full_name,omitempty"`
-	// File and Line locate the CSV row an add comes from; empty and 0 for
-	// removes.
+	// File and Line locate the CSV row an add comes from, or the row of a
+	// person whose remove it causes (a person who matches no rule, say);
+	// empty and 0 for other removes.
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
 	// Via is ViaAcsUserID or ViaUserIdentityID.
@@ -275,6 +277,9 @@ type Summary struct {
 	Held int `json:"held"`
 	// InScope counts the current memberships of the in-scope groups.
 	InScope int `json:"in_scope"`
+	// NoGroups counts the rows of people that give no group (they match
+	// no access rule and list none); absent when there are none.
+	NoGroups int `json:"no_groups,omitempty"`
 }
 
 // Plan is the outcome of [Compute]: the operations in the order they are to
@@ -293,6 +298,9 @@ type Plan struct {
 	Groups []GroupStat `json:"groups"`
 	Guards []Guard     `json:"guards"`
 	Totals Summary     `json:"summary"`
+	// Rules are the access rules the plan was computed with, each with
+	// how many rows of people it matched; absent without rules.
+	Rules []Rule `json:"rules,omitempty"`
 }
 
 // Summary returns the plan's counts.

@@ -148,7 +148,7 @@ func TestPropertyApplyingThePlanGivesTheRows(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		snap, rows, want := randomCase(rng)
 		scope := []Scope{ScopeGroups, ScopeSystems}[seed%2]
-		p, err := Compute(rows, snap, Options{Scope: scope, MaxRemovals: all, AllowEmptyGroups: true})
+		p, err := Compute(Input{Rows: rows}, snap, Options{Scope: scope, MaxRemovals: all, AllowEmptyGroups: true})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -192,19 +192,49 @@ func TestPropertyApplyingThePlanGivesTheRows(t *testing.T) {
 			t.Errorf("seed %d: an add follows a remove", seed)
 		}
 		// Deterministic.
-		p2, _ := Compute(rows, snap, Options{Scope: scope, MaxRemovals: all, AllowEmptyGroups: true})
+		p2, _ := Compute(Input{Rows: rows}, snap, Options{Scope: scope, MaxRemovals: all, AllowEmptyGroups: true})
 		if diff := cmp.Diff(p, p2); diff != "" {
 			t.Errorf("seed %d: second Compute differs:\n%s", seed, diff)
 		}
 	}
 }
 
-func TestDocumentRoundTrip(t *testing.T) {
-	p, err := Compute(baseRows(), fixture(), Options{MaxRemovals: Limit{Value: 3, Kind: LimitCount}})
+// TestDocumentVersion1: a saved plan of version 1 (a run directory of an
+// earlier acs-bulk) reads as the current version, its CSV the one input.
+func TestDocumentVersion1(t *testing.T) {
+	v1 := `{"version": 1, "tool_version": "v0.9.0", "created_at": "2026-11-23T02:15:00Z",
+		"input_file": "nightly.csv", "input_sha256": "0123abcd",
+		"options": {"mode": "sync", "scope": "groups", "max_removals": "10%", "allow_empty_groups": false, "skip_unresolved": false},
+		"state_fingerprint": "sha256:ff", "members": {"ag_lobby": ["u_ann"]},
+		"plan": {"options": {"mode": "sync", "scope": "groups", "max_removals": "10%", "allow_empty_groups": false, "skip_unresolved": false},
+			"blocked": false, "operations": [{"action": "remove", "acs_system_id": "sys_ht", "system_name": "Harbor Tower",
+				"acs_access_group_id": "ag_lobby", "group_name": "Lobby", "acs_user_id": "u_ann", "via": "acs_user_id", "reason": "member, not in the CSV (sync)"}],
+			"unresolved": [], "held": [], "groups": [], "guards": [], "summary": {"add": 0, "remove": 1, "unchanged": 0, "unresolved": 0, "held": 0, "in_scope": 1}}}`
+	d, err := Unmarshal([]byte(v1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Document{Version: DocumentVersion, InputFile: "access.csv", InputSHA256: "abc", Options: p.Options, StateFingerprint: "fp", Plan: p}
+	if d.Version != DocumentVersion || d.ToolVersion != "v0.9.0" || d.StateFingerprint != "sha256:ff" || len(d.Plan.Operations) != 1 || d.Plan.Totals.Remove != 1 {
+		t.Errorf("document = %+v", d)
+	}
+	if diff := cmp.Diff([]InputFile{{Path: "nightly.csv", Kind: InputCSV, SHA256: "0123abcd"}}, d.Inputs); diff != "" {
+		t.Errorf("inputs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Reading{}, d.Reading); diff != "" {
+		t.Errorf("reading (-want +got):\n%s", diff)
+	}
+	if got := d.Files(InputRules); got != nil {
+		t.Errorf("rules files = %v", got)
+	}
+}
+
+func TestDocumentRoundTrip(t *testing.T) {
+	p, err := Compute(Input{Rows: baseRows()}, fixture(), Options{MaxRemovals: Limit{Value: 3, Kind: LimitCount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Document{Version: DocumentVersion, Inputs: []InputFile{{Path: "hr.csv", Kind: InputCSV, SHA256: "abc"}, {Path: "rules.csv", Kind: InputRules, SHA256: "def"}},
+		Reading: Reading{Columns: map[string]string{"email": "Work Email"}, ListSeparator: "|"}, Options: p.Options, StateFingerprint: "fp", Plan: p}
 	b, err := d.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -217,9 +247,11 @@ func TestDocumentRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 	for _, c := range []struct{ in, want string }{
-		{`{"version":2,"plan":{}}`, "plan document version 2 is not supported (this acs-bulk reads version 1)"},
+		{`{"version":3,"plan":{}}`, "plan document version 3 is not supported (this acs-bulk reads versions 1 and 2)"},
 		{`{"version":1}`, "read plan document: no plan in it"},
+		{`{"version":2}`, "read plan document: no plan in it"},
 		{`{"version":1,"plan":{},"extra":1}`, `read plan document: json: unknown field "extra"`},
+		{`{"version":2,"plan":{},"input_file":"a.csv"}`, `read plan document: json: unknown field "input_file"`},
 	} {
 		if _, err := Unmarshal([]byte(c.in)); errString(err) != c.want {
 			t.Errorf("Unmarshal(%s) error = %v, want %q", c.in, err, c.want)

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/phone"
@@ -14,7 +16,7 @@ import (
 // rule. A row that will not resolve costs no request; a row whose person is
 // not yet known may cost one (a group's members), never a wrong plan.
 type Reads struct {
-	rows []desired.Row
+	in   Input
 	opts Options
 	// all reads every managed group of the systems (every system when
 	// opts.Systems is empty), and the identities when identities is set.
@@ -22,12 +24,13 @@ type Reads struct {
 	identities bool
 }
 
-// NewReads returns what a plan of rows with opts needs.
-func NewReads(rows []desired.Row, opts Options) *Reads {
+// NewReads returns what a plan of in with opts needs: what the rows need,
+// and the groups the rules name.
+func NewReads(in Input, opts Options) *Reads {
 	if o, err := opts.normalize(); err == nil {
 		opts = o
 	}
-	return &Reads{rows: rows, opts: opts}
+	return &Reads{in: in, opts: opts}
 }
 
 // ReadAll reads the members of every managed group of the given systems
@@ -38,9 +41,9 @@ func ReadAll(systems []string, identities bool) *Reads {
 }
 
 // Systems picks the systems to read: those of --system, else those the
-// rows name (every system when a row can only be placed by its group id),
-// else every system for ReadAll. A --system value that names no system, or
-// several, is a *SystemError.
+// rows and rules name (every system when a row or rule can only be placed
+// by its group id), else every system for ReadAll. A --system value that
+// names no system, or several, is a *SystemError.
 func (r *Reads) Systems(all []seam.System) ([]string, error) {
 	ix := newIndex(&live.Snapshot{Systems: all})
 	filter, err := ix.systemFilter(r.opts.Systems)
@@ -54,8 +57,16 @@ func (r *Reads) Systems(all []seam.System) ([]string, error) {
 		return ix.systemIDList(nil), nil
 	}
 	pick := make([]bool, len(all))
-	for i := range r.rows {
-		row := &r.rows[i]
+	rows := r.in.Rows
+	if len(r.in.Rules) > 0 {
+		rows = slices.Clone(rows)
+		for k := range r.in.Rules {
+			ru := &r.in.Rules[k]
+			rows = append(rows, desired.Row{SystemID: ru.SystemID, SystemName: ru.SystemName, GroupID: ru.GroupID, GroupName: ru.GroupName})
+		}
+	}
+	for i := range rows {
+		row := &rows[i]
 		switch {
 		case row.SystemID != "":
 			if s, ok := ix.sysByID[row.SystemID]; ok {
@@ -80,7 +91,7 @@ func (r *Reads) Systems(all []seam.System) ([]string, error) {
 }
 
 // Groups picks the groups whose members to read: the groups in the plan's
-// scope, as [Compute] will find it.
+// scope, as [Compute] will find it (those the rows and the rules name).
 func (r *Reads) Groups(systems []seam.System, groups []seam.AccessGroup) []string {
 	ix := newIndex(&live.Snapshot{Systems: systems, Groups: groups})
 	rv := &resolver{ix: ix}
@@ -98,8 +109,8 @@ func (r *Reads) Groups(systems []seam.System, groups []seam.AccessGroup) []strin
 	} else {
 		type place struct{ sysID, sysName, groupID, groupName string }
 		seen := map[place]bool{}
-		for i := range r.rows {
-			row := &r.rows[i]
+		for i := range r.in.Rows {
+			row := &r.in.Rows[i]
 			k := place{row.SystemID, row.SystemName, row.GroupID, row.GroupName}
 			if seen[k] {
 				continue
@@ -108,6 +119,10 @@ func (r *Reads) Groups(systems []seam.System, groups []seam.AccessGroup) []strin
 			if g := rv.place(row); g >= 0 {
 				named[g] = true
 			}
+		}
+		groups, _ := rv.ruleGroups(r.in.Rules)
+		for _, g := range groups {
+			named[g] = true
 		}
 	}
 	scope := rv.inScope(named, r.opts.Scope)
@@ -131,8 +146,8 @@ func (r *Reads) Identities(snap *live.Snapshot) bool {
 	if err := rv.setFilter(r.opts.Systems); err != nil {
 		return false
 	}
-	for i := range r.rows {
-		row := &r.rows[i]
+	for i := range r.in.Rows {
+		row := &r.in.Rows[i]
 		if row.AcsUserID != "" {
 			continue
 		}

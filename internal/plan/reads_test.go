@@ -29,6 +29,8 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 		rows []desired.Row
 		opts plan.Options
 		all  *plan.Reads // instead of rows and opts
+		// rules are the access rules the rows came from.
+		rules []plan.Rule
 		// want is the number of requests per route.
 		want    map[string]int
 		members []string // groups whose members were read
@@ -113,6 +115,42 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 			},
 		},
 		{
+			name: "a rule that matches nobody puts its group in scope: its members are read, nothing else",
+			rows: []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user0@site0.example"}},
+			rules: []plan.Rule{
+				{File: "rules.csv", Line: 2, SystemName: "Site 0", GroupName: "Group 0", People: 1},
+				{File: "rules.csv", Line: 3, SystemName: "site 0", GroupName: "Group 2"},
+			},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1,
+				"/acs/users/list": 1, "/acs/access_groups/list_users": 2,
+			},
+			members: []string{"sys0_g0", "sys0_g2"},
+		},
+		{
+			name:  "a rule in a system no row names reads that system too",
+			rows:  []desired.Row{{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user0@site0.example"}},
+			rules: []plan.Rule{{File: "rules.csv", Line: 2, SystemID: "sys1", GroupName: "Group 2"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 2,
+			},
+			members: []string{"sys0_g0", "sys1_g2"},
+		},
+		{
+			name: "a rule without a system names its group in every system read",
+			rows: []desired.Row{
+				{Line: 2, SystemID: "sys0", GroupName: "Group 0", Email: "user0@site0.example"},
+				{Line: 3, SystemID: "sys1", GroupName: "Group 0", Email: "user0@site1.example"},
+			},
+			rules: []plan.Rule{{File: "rules.csv", Line: 2, GroupName: "Group 1"}},
+			want: map[string]int{
+				"/acs/systems/list": 1, "/acs/access_groups/list": 2, "/acs/access_groups/unmanaged/list": 2,
+				"/acs/users/list": 2, "/acs/access_groups/list_users": 4,
+			},
+			members: []string{"sys0_g0", "sys0_g1", "sys1_g0", "sys1_g1"},
+		},
+		{
 			name: "export reads every managed group of every system, and the identities when asked",
 			all:  plan.ReadAll(nil, true),
 			want: map[string]int{
@@ -136,7 +174,7 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 			srv, client := serve(t, sandbox.Grid(2, 3, 10))
 			reads := c.all
 			if reads == nil {
-				reads = plan.NewReads(c.rows, c.opts)
+				reads = plan.NewReads(plan.Input{Rows: c.rows, Rules: c.rules, WithRules: c.rules != nil}, c.opts)
 			}
 			snap, err := live.Read(context.Background(), client, reads, 0)
 			if err != nil {
@@ -157,7 +195,8 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 				return
 			}
 			// What was read is what the plan needs: it computes.
-			if _, err := plan.Compute(c.rows, snap, plan.Options{Scope: c.opts.Scope, Systems: c.opts.Systems, SkipUnresolved: true, Mode: plan.ModeAddOnly}); err != nil {
+			// (Compute refuses a plan whose in-scope groups were not read.)
+			if _, err := plan.Compute(plan.Input{Rows: c.rows, Rules: c.rules, WithRules: c.rules != nil}, snap, plan.Options{Scope: c.opts.Scope, Systems: c.opts.Systems, SkipUnresolved: true, Mode: plan.ModeAddOnly}); err != nil {
 				t.Errorf("Compute on what was read: %v", err)
 			}
 		})
@@ -169,7 +208,7 @@ func TestReadsReadOnlyWhatThePlanNeeds(t *testing.T) {
 // systems and nothing else.
 func TestReadsRefusesABadSystemAfterOneRequest(t *testing.T) {
 	srv, client := serve(t, sandbox.Grid(2, 3, 10))
-	_, err := live.Read(context.Background(), client, plan.NewReads(nil, plan.Options{Systems: []string{"Site O"}}), 0)
+	_, err := live.Read(context.Background(), client, plan.NewReads(plan.Input{}, plan.Options{Systems: []string{"Site O"}}), 0)
 	var se *plan.SystemError
 	if !errors.As(err, &se) || se.Error() != "unknown system 'Site O' in --system" || se.Hint() != "did you mean 'Site 0' or 'Site 1'?" {
 		t.Fatalf("error %v, want the unknown --system with its hint", err)

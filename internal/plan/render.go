@@ -6,18 +6,24 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 )
 
-// WriteText writes the plan for a person: per system and group, a "+" line
-// per add, a "-" line per remove and a "~" line per held removal, each with
-// the person, the id sent to Seam and the reason; then the unresolved rows,
-// the tripped guards, and a last line such as
+// WriteText writes the plan for a person: first, with access rules, how
+// many people each rule matched (see [WriteRules]); then per system and
+// group, a "+" line per add, a "-" line per remove and a "~" line per held
+// removal, each with the person, the id sent to Seam and the reason; then
+// the unresolved rows, the tripped guards, and a last line such as
 //
 //	Plan: 12 to add, 3 to remove, 140 unchanged, 2 unresolved.
 //
 // Groups without changes are not listed.
 func (p *Plan) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
+	if p.Rules != nil {
+		writeRules(bw, p.Rules, p.Totals.NoGroups)
+		bw.WriteString("\n")
+	}
 	byGroup := map[string][]*Operation{}
 	for i := range p.Operations {
 		op := &p.Operations[i]
@@ -127,11 +133,56 @@ func (p *Plan) WriteSummary(w io.Writer) error {
 		bw.WriteString("  " + g.GroupName + ": +" + strconv.Itoa(g.Add) + " -" + strconv.Itoa(g.Remove) +
 			", " + strconv.Itoa(g.Current) + " -> " + strconv.Itoa(g.Final) + "\n")
 	}
+	if p.Rules != nil {
+		var nobody []string
+		for i := range p.Rules {
+			if p.Rules[i].People == 0 {
+				nobody = append(nobody, p.Rules[i].Label())
+			}
+		}
+		if len(nobody) > 0 {
+			bw.WriteString(plural(len(nobody), "access rule matches", "access rules match") + " nobody: " + strings.Join(nobody, "; ") + "\n")
+		}
+		if n := p.Totals.NoGroups; n > 0 {
+			bw.WriteString(plural(n, "person gets", "people get") + " no group: no access rule matches and none is listed\n")
+		}
+	}
 	if len(p.Guards) > 0 {
 		bw.WriteString(plural(len(p.Guards), "guard", "guards") + " tripped (the plan will not be applied)\n")
 	}
 	bw.WriteString(p.summaryLine())
 	return bw.Flush()
+}
+
+// WriteRules writes, for access rules, how many rows of people each
+// matched and the group it gives, a rule that matched nobody with what may
+// be wrong, and how many people (rows) get no group (no rule matches them
+// and they list none):
+//
+//	Access rules: 2 rules; 1 person gets no group
+//	  rules.csv:2 department=Sales -> Floor 2 in Harbor Tower: 40 people
+//	  rules.csv:3 department=Slaes -> Floor 3: nobody (no row has department "Slaes"; did you mean "Sales"?)
+func WriteRules(w io.Writer, rules []Rule, noRule int) error {
+	bw := bufio.NewWriter(w)
+	writeRules(bw, rules, noRule)
+	return bw.Flush()
+}
+
+func writeRules(bw *bufio.Writer, rules []Rule, noRule int) {
+	bw.WriteString("Access rules: " + plural(len(rules), "rule", "rules") + "; " + plural(noRule, "person gets", "people get") + " no group\n")
+	for i := range rules {
+		r := &rules[i]
+		bw.WriteString("  " + r.Label() + " -> " + r.Target() + ": ")
+		if r.People == 0 {
+			bw.WriteString("nobody")
+			if r.Hint != "" {
+				bw.WriteString(" (" + r.Hint + ")")
+			}
+			bw.WriteString("\n")
+			continue
+		}
+		bw.WriteString(plural(r.People, "person", "people") + "\n")
+	}
 }
 
 // summaryLine is the plan's last line.

@@ -62,7 +62,7 @@ func Replan(ops []Operation, members map[string][]string, opts Options, satisfie
 	}
 	p.Totals.Add, p.Totals.Remove = len(adds), len(removes)
 	if len(p.Operations) > 0 {
-		p.Guards = guards(p, len(p.Operations))
+		p.Guards = guards(p, inputSize{rows: len(p.Operations), usable: len(p.Operations)})
 	}
 	return p, done, nil
 }

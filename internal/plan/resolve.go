@@ -23,6 +23,7 @@ type resolved struct {
 // failure is a row that did not resolve, with what is known of it so that
 // the memberships it may refer to can be held.
 type failure struct {
+	row   *desired.Row
 	errs  []*RowError
 	sys   int32 // -1 when unknown
 	group int32 // -1 when unknown
@@ -35,10 +36,12 @@ type resolver struct {
 	sysFilter  []bool
 	filterSys  []int32
 	filterDesc string
+	// headers is Input.Headers: how each file spells our mapped columns.
+	headers map[string]map[string]string
 }
 
 func (rv *resolver) rowErr(r *desired.Row, col, hint, format string, args ...any) *RowError {
-	return &RowError{File: r.File, Line: r.Line, Column: col, Msg: fmt.Sprintf(format, args...), Hint: hint,
+	return &RowError{File: r.File, Line: r.Line, Column: col, Header: rv.headers[r.File][col], Msg: fmt.Sprintf(format, args...), Hint: hint,
 		SystemID: r.SystemID, SystemName: r.SystemName, GroupID: r.GroupID, GroupName: r.GroupName,
 		AcsUserID: r.AcsUserID, UserIdentityID: r.UserIdentityID, Email: r.Email, FullName: r.FullName}
 }
@@ -47,14 +50,14 @@ func (rv *resolver) rowErr(r *desired.Row, col, hint, format string, args ...any
 func (rv *resolver) resolve(i int, r *desired.Row) (resolved, *failure) {
 	sys, err := rv.system(r)
 	if err != nil {
-		return resolved{}, &failure{errs: []*RowError{err}, sys: -1, group: -1}
+		return resolved{}, &failure{row: r, errs: []*RowError{err}, sys: -1, group: -1}
 	}
 	g, gerr := rv.group(r, sys)
 	t, ident, uerr := rv.user(r, sys)
 	if gerr == nil && uerr == nil {
 		return resolved{row: int32(i), group: g, target: t, ident: ident}, nil
 	}
-	f := &failure{sys: sys, group: -1}
+	f := &failure{row: r, sys: sys, group: -1}
 	if gerr != nil {
 		f.errs = append(f.errs, gerr)
 	} else {

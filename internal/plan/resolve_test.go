@@ -34,7 +34,7 @@ var ignoreRowValues = cmpopts.IgnoreFields(RowError{}, "SystemID", "SystemName",
 
 func TestRowErrorCarriesTheRowsValues(t *testing.T) {
 	rows := []desired.Row{row(7, desired.ColumnSystemName, "Harbor Tower", desired.ColumnGroupName, "Flor 2", desired.ColumnEmail, "new.hire@x.com", desired.ColumnFullName, "New Hire")}
-	p, err := Compute(rows, fixture(), Options{SkipUnresolved: true})
+	p, err := Compute(Input{Rows: rows}, fixture(), Options{SkipUnresolved: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestResolve(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.MaxRemovals = all
 			tt.opts.AllowEmptyGroups = true
-			p, err := Compute(tt.rows, fixture(), tt.opts)
+			p, err := Compute(Input{Rows: tt.rows}, fixture(), tt.opts)
 			var errs *Errors
 			switch {
 			case tt.wantErr == nil && err != nil:
@@ -260,7 +260,7 @@ func TestComputeOptionErrors(t *testing.T) {
 			if !tt.snap {
 				snap = missing
 			}
-			p, err := Compute(rows, snap, tt.opts)
+			p, err := Compute(Input{Rows: rows}, snap, tt.opts)
 			if p != nil || err == nil || err.Error() != tt.want {
 				t.Errorf("Compute = %v, %v; want no plan and %q", p, err, tt.want)
 			}
@@ -309,7 +309,7 @@ func TestSystemRule(t *testing.T) {
 				rs = "Harbor Tower"
 			}
 			rows := []desired.Row{row(2, desired.ColumnSystemName, rs, desired.ColumnGroupName, "Lobby", desired.ColumnEmail, "ann@x.com")}
-			p, err := Compute(rows, snap, Options{Systems: tt.systems, Mode: ModeAddOnly})
+			p, err := Compute(Input{Rows: rows}, snap, Options{Systems: tt.systems, Mode: ModeAddOnly})
 			var se *SystemError
 			switch {
 			case tt.wantErr != "":

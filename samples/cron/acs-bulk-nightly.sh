@@ -25,7 +25,11 @@
 #
 # Configuration, by environment variable (defaults below):
 #   ACS_BULK       the acs-bulk binary
-#   CSV            the desired-state CSV (e.g. the HR export)
+#   CSV            the desired-state CSV or HR export; several, one a line
+#                  (an export per site), each given to acs-bulk as --file
+#   RULES          the access rules file (--rules), if any
+#   COLUMN_MAP     column mappings, one OURS=THEIRS a line (each a --column),
+#                  e.g. 'email=Work Email'; values may hold spaces
 #   RUNS           where the report directories go
 #   KEEP           how many report directories to keep (0: never prune)
 #   ALERT          alert command; the one-line message is its last argument
@@ -50,6 +54,8 @@ ALERT="${ALERT:-logger -t acs-bulk -p user.err}"
 MAX_ADDS="${MAX_ADDS:-10%}"
 METRICS="${METRICS-/var/lib/node_exporter/textfile/acs_bulk.prom}"
 ACS_BULK_ARGS="${ACS_BULK_ARGS:-}"
+RULES="${RULES:-}"
+COLUMN_MAP="${COLUMN_MAP:-}"
 
 LC_ALL=C # report directory names sort by time
 export LC_ALL
@@ -79,12 +85,24 @@ if ! mkdir -p "$dir"; then
 	exit 1
 fi
 
-# ACS_BULK_ARGS is split on blanks on purpose (but not globbed).
+# The input arguments: a --file per line of $CSV, --rules, a --column per
+# line of $COLUMN_MAP (split at line breaks only, never globbed).
 set -f
-set -- --max-adds "$MAX_ADDS"
-[ -n "$METRICS" ] && set -- "$@" --metrics-file "$METRICS"
+set --
+old_ifs=$IFS
+IFS='
+'
+for f in $CSV; do set -- "$@" --file "$f"; done
+if [ -n "$RULES" ]; then set -- "$@" --rules "$RULES"; fi
+for m in $COLUMN_MAP; do set -- "$@" --column "$m"; done
+IFS=$old_ifs
+inputs=$(printf '%s' "$CSV" | tr '\n' ' ')
+set -- "$@" --yes --log-format json --report-dir "$dir" --max-adds "$MAX_ADDS"
+if [ -n "$METRICS" ]; then set -- "$@" --metrics-file "$METRICS"; fi
+
+# ACS_BULK_ARGS is split on blanks on purpose (but not globbed).
 # shellcheck disable=SC2086
-"$ACS_BULK" apply --file "$CSV" --yes --log-format json --report-dir "$dir" "$@" $ACS_BULK_ARGS \
+"$ACS_BULK" apply "$@" $ACS_BULK_ARGS \
 	>"$dir/summary.txt" 2>"$dir/acs-bulk.log"
 code=$?
 set +f
@@ -99,7 +117,7 @@ unresolved() {
 case "$code" in
 0) ;;
 1) alert "exit 1: runtime failure (network, authentication, server, file system or lock): see $dir/acs-bulk.log" ;;
-2) alert "exit 2: invalid input $CSV: nothing was changed; see $dir/acs-bulk.log" ;;
+2) alert "exit 2: invalid input $inputs: nothing was changed; see $dir/acs-bulk.log" ;;
 3)
 	rows=$(unresolved)
 	if [ -n "$rows" ]; then
