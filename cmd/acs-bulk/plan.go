@@ -87,11 +87,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	if err != nil {
 		return nil, err
 	}
-	in, err := pf.input.read(io, g)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := readLive(ctx, client, plan.NewReads(in.plan, opts), concurrency)
+	in, snap, err := readBoth(ctx, io, g, pf, opts, client, concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +100,40 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	return &planned{in: in, snap: snap, plan: p, opts: opts}, nil
+}
+
+// readBoth reads the input files and the live state at once: the read
+// starts while the CSV is still being parsed, and waits for it where what
+// to read depends on the rows. A problem in the input wins (exit 2) and
+// cancels the read.
+func readBoth(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, opts plan.Options, client live.API, concurrency int) (*input, *live.Snapshot, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var in *input
+	var inErr error
+	parsed := make(chan struct{})
+	go func() {
+		defer close(parsed)
+		if in, inErr = pf.input.read(io, g); inErr != nil {
+			cancel()
+		}
+	}()
+	reads := plan.NewReadsLater(opts, func() (plan.Input, bool) {
+		<-parsed
+		if inErr != nil {
+			return plan.Input{}, false
+		}
+		return in.plan, true
+	})
+	snap, err := readLive(rctx, client, reads, concurrency)
+	<-parsed
+	if inErr != nil {
+		return nil, nil, inErr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, snap, nil
 }
 
 // unresolvedWhere counts the rows and rules that did not resolve, by file:

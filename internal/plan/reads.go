@@ -18,6 +18,9 @@ import (
 type Reads struct {
 	in   Input
 	opts Options
+	// later, when set, gives the input once it is known (NewReadsLater);
+	// ok is false when there will be none (reading it failed).
+	later func() (in Input, ok bool)
 	// all reads every managed group of the systems (every system when
 	// opts.Systems is empty), and the identities when identities is set.
 	all        bool
@@ -31,6 +34,31 @@ func NewReads(in Input, opts Options) *Reads {
 		opts = o
 	}
 	return &Reads{in: in, opts: opts}
+}
+
+// NewReadsLater is NewReads for an input still being read: input blocks
+// until the input is known and reports false when reading it failed. The
+// systems are picked without waiting when the input cannot change them
+// (--system given, or a workspace of one system), so that the live read
+// starts while the CSV is still being parsed; the groups and the
+// identities wait for it. When input reports false nothing more is read.
+func NewReadsLater(opts Options, input func() (Input, bool)) *Reads {
+	r := NewReads(Input{}, opts)
+	r.later = input
+	return r
+}
+
+// input waits for the input, when it comes later; ok is false when there
+// is none.
+func (r *Reads) input() bool {
+	if r.later == nil {
+		return true
+	}
+	in, ok := r.later()
+	if ok {
+		r.in, r.later = in, nil
+	}
+	return ok
 }
 
 // ReadAll reads the members of every managed group of the given systems
@@ -55,6 +83,9 @@ func (r *Reads) Systems(all []seam.System) ([]string, error) {
 	}
 	if r.all || len(all) <= 1 {
 		return ix.systemIDList(nil), nil
+	}
+	if !r.input() {
+		return nil, nil
 	}
 	pick := make([]bool, len(all))
 	rows := r.in.Rows
@@ -93,6 +124,9 @@ func (r *Reads) Systems(all []seam.System) ([]string, error) {
 // Groups picks the groups whose members to read: the groups in the plan's
 // scope, as [Compute] will find it (those the rows and the rules name).
 func (r *Reads) Groups(systems []seam.System, groups []seam.AccessGroup) []string {
+	if !r.all && !r.input() {
+		return nil
+	}
 	ix := newIndex(&live.Snapshot{Systems: systems, Groups: groups})
 	rv := &resolver{ix: ix}
 	if err := rv.setFilter(r.opts.Systems); err != nil {
@@ -140,6 +174,9 @@ func (r *Reads) Groups(systems []seam.System, groups []seam.AccessGroup) []strin
 func (r *Reads) Identities(snap *live.Snapshot) bool {
 	if r.all {
 		return r.identities
+	}
+	if !r.input() {
+		return false
 	}
 	ix := newIndex(&live.Snapshot{Systems: snap.Systems, Groups: snap.Groups, Users: snap.Users})
 	rv := &resolver{ix: ix}

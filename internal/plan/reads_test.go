@@ -217,3 +217,59 @@ func TestReadsRefusesABadSystemAfterOneRequest(t *testing.T) {
 		t.Errorf("requests by route (-want +got):\n%s", d)
 	}
 }
+
+// TestReadsLater: with its input still being read, the systems are picked
+// (and their groups and users read) without waiting when the input cannot
+// change which; the members wait for the input; an input that failed reads
+// nothing more.
+func TestReadsLater(t *testing.T) {
+	rows := []desired.Row{{Line: 2, SystemName: "Site 0", GroupName: "Group 1", Email: "user1@site0.example"}}
+	t.Run("one system: groups and users read before the input is known", func(t *testing.T) {
+		srv, client := serve(t, sandbox.Grid(1, 3, 10))
+		release := make(chan struct{})
+		reads := plan.NewReadsLater(plan.Options{}, func() (plan.Input, bool) {
+			// By the time the input is asked for, the groups are read.
+			if n := srv.Stats().ByRoute["/acs/access_groups/list"]; n != 1 {
+				t.Errorf("the input was awaited before the groups were read (%d requests)", n)
+			}
+			<-release
+			return plan.Input{Rows: rows}, true
+		})
+		close(release)
+		snap, err := live.Read(context.Background(), client, reads, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := snap.Members["sys0_g1"]; !ok || len(snap.Members) != 1 {
+			t.Errorf("members read %v, want Group 1's", snap.Members)
+		}
+	})
+	t.Run("an input that failed reads no members", func(t *testing.T) {
+		srv, client := serve(t, sandbox.Grid(2, 3, 10))
+		reads := plan.NewReadsLater(plan.Options{Systems: []string{"sys1"}}, func() (plan.Input, bool) { return plan.Input{}, false })
+		if _, err := live.Read(context.Background(), client, reads, 0); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{"/acs/systems/list": 1, "/acs/access_groups/list": 1, "/acs/access_groups/unmanaged/list": 1, "/acs/users/list": 1}
+		if d := cmp.Diff(want, srv.Stats().ByRoute); d != "" {
+			t.Errorf("requests by route (-want +got):\n%s", d)
+		}
+	})
+	t.Run("several systems and no --system: the input decides which", func(t *testing.T) {
+		srv, client := serve(t, sandbox.Grid(2, 3, 10))
+		asked := false
+		reads := plan.NewReadsLater(plan.Options{}, func() (plan.Input, bool) {
+			asked = true
+			if n := srv.Stats().Requests; n != 1 {
+				t.Errorf("%d requests before the input was known, want the systems list only", n)
+			}
+			return plan.Input{Rows: rows}, true
+		})
+		if _, err := live.Read(context.Background(), client, reads, 0); err != nil {
+			t.Fatal(err)
+		}
+		if !asked || srv.Stats().ByRoute["/acs/access_groups/list"] != 1 {
+			t.Errorf("asked %v, groups of %d systems read", asked, srv.Stats().ByRoute["/acs/access_groups/list"])
+		}
+	})
+}
