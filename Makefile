@@ -4,7 +4,7 @@ BIN ?= bin/acs-bulk
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help build test lint bench bench-pacing demo sandbox fuzz
+.PHONY: help build test lint bench bench-pacing bench-scale demo sandbox fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,10 +22,15 @@ lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
 	$(GO) mod tidy -diff
 
 bench: ## run the quick benchmarks (parsing, planning, client, sandbox, executor)
-	$(GO) test -run '^$$' -bench . -skip Pacing -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip 'Pacing|ReadScale|PlanExternal' -benchmem ./...
 
 bench-pacing: ## run the pacing benchmarks through the CLI: the limit x burst x --rate matrix, rate-bound and sequential (about 20 minutes)
 	$(GO) test -run '^$$' -bench Pacing -benchtime 1x -timeout 60m ./cmd/acs-bulk
+
+bench-scale: ## read and plan a workspace of 200,000 and 1,000,000 memberships (requests; wall and peak RSS beside a minimal client; needs python3)
+	$(GO) test -run '^$$' -bench ReadScale -benchtime 2x -benchmem ./internal/live
+	bench/planscale.sh 200000 3
+	bench/planscale.sh 1000000 3
 
 demo: ## run a whole migration against the built-in sandbox (validate, plan, apply, rerun, in sync)
 	$(GO) run ./cmd/acs-bulk demo

@@ -192,3 +192,57 @@ func TestReadMembers(t *testing.T) {
 		t.Errorf("list_users requests = %d, want 2", got)
 	}
 }
+
+// scaleState is the plan-at-scale workspace of ../shared/bench/perfgen.py
+// in shape: one system, 50 groups, n/10 users, n memberships, each group a
+// window of consecutive users, so that every user is in about 10 groups.
+func scaleState(n int) *sandbox.State {
+	const groups = 50
+	users, per := n/10, n/groups
+	st := &sandbox.State{WorkspaceID: "ws1", APIKeys: []string{"seam_test_key"},
+		AcsSystems: []sandbox.AcsSystem{{AcsSystemID: "sys0", Name: "Harbor Tower"}}}
+	for u := range users {
+		st.AcsUsers = append(st.AcsUsers, sandbox.AcsUser{AcsUserID: fmt.Sprintf("u%07d", u), AcsSystemID: "sys0",
+			FullName: fmt.Sprintf("User %d", u), EmailAddress: fmt.Sprintf("user%d@harbortower.example", u)})
+	}
+	for g := range groups {
+		gid := fmt.Sprintf("g%02d", g)
+		st.AcsAccessGroups = append(st.AcsAccessGroups, sandbox.AcsAccessGroup{AcsAccessGroupID: gid, AcsSystemID: "sys0", Name: fmt.Sprintf("Group %d", g)})
+		for i := range per {
+			st.Memberships = append(st.Memberships, sandbox.Membership{AcsAccessGroupID: gid, AcsUserID: fmt.Sprintf("u%07d", (g*users/groups+i)%users)})
+		}
+	}
+	return st
+}
+
+// BenchmarkReadScale reads the whole plan-at-scale workspace (every group's
+// members, every user) through the sandbox on loopback, at 200,000 and
+// 1,000,000 memberships, and reports the requests it took: 1 (systems) +
+// 2 (groups) + users/500 (pages) + 50 (members), the minimum the routes
+// allow. bench/planscale.sh measures the wall time and peak RSS of a whole
+// plan against the same workspace served by another process, beside a
+// minimal client.
+func BenchmarkReadScale(b *testing.B) {
+	for _, n := range []int{200_000, 1_000_000} {
+		b.Run(fmt.Sprintf("%d memberships", n), func(b *testing.B) {
+			srv, client := sandboxtest.Serve(b, scaleState(n), sandbox.Options{}, false)
+			var groups []string
+			for g := range 50 {
+				groups = append(groups, fmt.Sprintf("g%02d", g))
+			}
+			w := &want{systems: []string{"sys0"}, groups: groups}
+			before := srv.Stats().Requests
+			b.ResetTimer()
+			for b.Loop() {
+				snap, err := live.Read(context.Background(), client, w, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if m := len(snap.Members["g00"]); m != n/50 {
+					b.Fatalf("%d members in g00, want %d", m, n/50)
+				}
+			}
+			b.ReportMetric(float64(srv.Stats().Requests-before)/float64(b.N), "requests/op")
+		})
+	}
+}
