@@ -117,63 +117,21 @@ func (in *inputFlags) read(io *IO, g *globalOptions) (*input, error) {
 // changed.
 func readInput(io *IO, g *globalOptions, s inputSpec) (*input, error) {
 	in := &input{spec: s}
-	var failed []string // "FILE has N problems"
-	var errs []error
-	fail := func(name string, err error) {
-		var problems *desired.Errors
-		if errors.As(err, &problems) {
-			failed = append(failed, fmt.Sprintf("%s has %d problem%s", name, problems.Len(), plural(problems.Len())))
-		}
-		errs = append(errs, err)
-	}
-	var attrs []string
-	var rulesErr *desired.Errors
-	if s.rules != "" {
-		set, err := rules.ReadFile(s.rules)
-		if set != nil {
-			warnAll(io, g, set.Warnings, 0)
-			if len(set.Conditions) <= rules.MaxConditions { // more are a problem of the rules file
-				attrs = set.Conditions
-			}
-		}
-		switch {
-		case errors.As(err, &rulesErr):
-		case errors.Is(err, os.ErrNotExist):
-			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("--rules: %w", err))
-		case err != nil:
-			return nil, err
-		}
-		in.rules = set
+	var p problemList
+	attrs, rulesErr, err := in.readRules(io, g)
+	if err != nil {
+		return nil, err
 	}
 	if err := desired.CheckColumns(s.columns, attrs); err != nil {
 		if rulesErr != nil { // the rules' header may be why
-			fail(s.rules, rulesErr)
-			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%s; nothing was changed:\n%w", strings.Join(failed, ", "), errors.Join(errs...)))
+			p.add(s.rules, rulesErr)
+			return nil, p.err()
 		}
 		return nil, exitcode.Usagef("--column: %v", err)
 	}
-	opts := desired.Options{Delimiter: s.delim, Columns: s.columns, Attributes: attrs, ListSeparator: s.listSep, GroupsOptional: s.rules != ""}
-	filesOK := true
-	for _, path := range s.files {
-		f, err := desired.ReadFile(path, opts)
-		if f != nil {
-			warnAll(io, g, f.Warnings, f.WarningsOmitted)
-			if how := readAs(f); how != "" && err == nil {
-				g.say(io.Err, slog.LevelInfo, fmt.Sprintf("%s: read as %s", path, how))
-			}
-		}
-		var problems *desired.Errors
-		switch {
-		case errors.As(err, &problems):
-			fail(path, err)
-			filesOK = false
-		case errors.Is(err, os.ErrNotExist), errors.Is(err, desired.ErrInvalidDelimiter), errors.Is(err, desired.ErrInvalidListSeparator),
-			errors.Is(err, desired.ErrInvalidColumn):
-			return nil, exitcode.With(exitcode.Usage, err)
-		case err != nil:
-			return nil, err
-		}
-		in.files = append(in.files, f)
+	filesOK, err := in.readFiles(io, g, attrs, &p)
+	if err != nil {
+		return nil, err
 	}
 	if in.rules != nil {
 		// The rules' problems and the columns the exports lack, as one.
@@ -188,11 +146,11 @@ func readInput(io *IO, g *globalOptions, s inputSpec) (*input, error) {
 			}
 		}
 		if rulesErr != nil {
-			fail(s.rules, rulesErr)
+			p.add(s.rules, rulesErr)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, exitcode.With(exitcode.Usage, fmt.Errorf("%s; nothing was changed:\n%w", strings.Join(failed, ", "), errors.Join(errs...)))
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	in.plan = rules.Expand(in.files, in.rules)
 	for i := range in.plan.Rules {
@@ -205,6 +163,83 @@ func readInput(io *IO, g *globalOptions, s inputSpec) (*input, error) {
 		}
 	}
 	return in, nil
+}
+
+// problemList gathers the problems of several input files, for one exit 2.
+type problemList struct {
+	failed []string // "FILE has N problems"
+	errs   []error
+}
+
+func (p *problemList) add(name string, err error) {
+	var problems *desired.Errors
+	if errors.As(err, &problems) {
+		p.failed = append(p.failed, fmt.Sprintf("%s has %d problem%s", name, problems.Len(), plural(problems.Len())))
+	}
+	p.errs = append(p.errs, err)
+}
+
+// err is the usage error of every problem found, or nil.
+func (p *problemList) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	return exitcode.With(exitcode.Usage, fmt.Errorf("%s; nothing was changed:\n%w", strings.Join(p.failed, ", "), errors.Join(p.errs...)))
+}
+
+// readRules reads the rules file, if any: its condition columns (the
+// attributes the exports are read with) and its problems, kept for the
+// check against the exports.
+func (in *input) readRules(io *IO, g *globalOptions) (attrs []string, problems *desired.Errors, err error) {
+	if in.spec.rules == "" {
+		return nil, nil, nil
+	}
+	set, err := rules.ReadFile(in.spec.rules)
+	if set != nil {
+		warnAll(io, g, set.Warnings, 0)
+		if len(set.Conditions) <= rules.MaxConditions { // more are a problem of the rules file
+			attrs = set.Conditions
+		}
+	}
+	switch {
+	case errors.As(err, &problems):
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil, exitcode.With(exitcode.Usage, fmt.Errorf("--rules: %w", err))
+	case err != nil:
+		return nil, nil, err
+	}
+	in.rules = set
+	return attrs, problems, nil
+}
+
+// readFiles reads every --file, adding their problems to p; filesOK is
+// false when one has problems.
+func (in *input) readFiles(io *IO, g *globalOptions, attrs []string, p *problemList) (filesOK bool, err error) {
+	s := in.spec
+	opts := desired.Options{Delimiter: s.delim, Columns: s.columns, Attributes: attrs, ListSeparator: s.listSep, GroupsOptional: s.rules != ""}
+	filesOK = true
+	for _, path := range s.files {
+		f, err := desired.ReadFile(path, opts)
+		if f != nil {
+			warnAll(io, g, f.Warnings, f.WarningsOmitted)
+			if how := readAs(f); how != "" && err == nil {
+				g.say(io.Err, slog.LevelInfo, fmt.Sprintf("%s: read as %s", path, how))
+			}
+		}
+		var problems *desired.Errors
+		switch {
+		case errors.As(err, &problems):
+			p.add(path, err)
+			filesOK = false
+		case errors.Is(err, os.ErrNotExist), errors.Is(err, desired.ErrInvalidDelimiter), errors.Is(err, desired.ErrInvalidListSeparator),
+			errors.Is(err, desired.ErrInvalidColumn):
+			return false, exitcode.With(exitcode.Usage, err)
+		case err != nil:
+			return false, err
+		}
+		in.files = append(in.files, f)
+	}
+	return filesOK, nil
 }
 
 func orEveryone(conditions string) string {

@@ -97,32 +97,9 @@ failed_to_update_on_acs_system error with a message and its created_at.
 }
 
 func sandboxRun(ctx context.Context, o *sandboxOptions) error {
-	for _, s := range o.Fail {
-		sf, err := sandbox.ParseScriptedFailure(s)
-		if err != nil {
-			return exitcode.With(exitcode.Usage, fmt.Errorf("--fail: %w", err))
-		}
-		o.Faults.Scripted = append(o.Faults.Scripted, sf)
-	}
-	for _, l := range []struct {
-		flag string
-		in   []string
-		out  *[]sandbox.Target
-	}{{"--defer", o.Defer, &o.Faults.Defer}, {"--acs-reject", o.AcsReject, &o.Faults.AcsReject}} {
-		for _, s := range l.in {
-			t, err := sandbox.ParseTarget(s)
-			if err != nil {
-				return exitcode.With(exitcode.Usage, fmt.Errorf("%s: %w", l.flag, err))
-			}
-			*l.out = append(*l.out, t)
-		}
-		if len(l.in) > 0 && o.PropagationDelay <= 0 {
-			return exitcode.With(exitcode.Usage, fmt.Errorf("%s needs --propagation-delay above zero: it acts on a change still on its way to the access system, e.g. --propagation-delay 30s", l.flag))
-		}
-	}
-	opts := sandbox.Options{Faults: o.Faults, PropagationDelay: o.PropagationDelay, Seed: o.Seed}
-	if err := opts.Validate(); err != nil {
-		return exitcode.With(exitcode.Usage, err)
+	opts, err := o.options()
+	if err != nil {
+		return err
 	}
 	st, err := sandbox.LoadState(o.StateFile)
 	if err != nil {
@@ -166,4 +143,37 @@ func sandboxRun(ctx context.Context, o *sandboxOptions) error {
 		log.Info("sandbox state saved", "file", o.Save)
 	}
 	return nil
+}
+
+// options are the sandbox's options from the flags: the fault flags parsed,
+// and checked together (a usage error naming the flag).
+func (o *sandboxOptions) options() (sandbox.Options, error) {
+	for _, s := range o.Fail {
+		sf, err := sandbox.ParseScriptedFailure(s)
+		if err != nil {
+			return sandbox.Options{}, exitcode.With(exitcode.Usage, fmt.Errorf("--fail: %w", err))
+		}
+		o.Faults.Scripted = append(o.Faults.Scripted, sf)
+	}
+	for _, l := range []struct {
+		flag string
+		in   []string
+		out  *[]sandbox.Target
+	}{{"--defer", o.Defer, &o.Faults.Defer}, {"--acs-reject", o.AcsReject, &o.Faults.AcsReject}} {
+		for _, s := range l.in {
+			t, err := sandbox.ParseTarget(s)
+			if err != nil {
+				return sandbox.Options{}, exitcode.With(exitcode.Usage, fmt.Errorf("%s: %w", l.flag, err))
+			}
+			*l.out = append(*l.out, t)
+		}
+		if len(l.in) > 0 && o.PropagationDelay <= 0 {
+			return sandbox.Options{}, exitcode.With(exitcode.Usage, fmt.Errorf("%s needs --propagation-delay above zero: it acts on a change still on its way to the access system, e.g. --propagation-delay 30s", l.flag))
+		}
+	}
+	opts := sandbox.Options{Faults: o.Faults, PropagationDelay: o.PropagationDelay, Seed: o.Seed}
+	if err := opts.Validate(); err != nil {
+		return sandbox.Options{}, exitcode.With(exitcode.Usage, err)
+	}
+	return opts, nil
 }
