@@ -11,6 +11,7 @@ import (
 	"github.com/acs-bulk/acs-bulk/internal/batch"
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/input"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 )
 
@@ -153,13 +154,13 @@ func (o *applyOptions) saved(ctx context.Context, c *runCmd) (*batch.Job, error)
 				return nil, err
 			}
 		}
-		spec := specOf(files, rulesFile, doc.Reading)
+		spec := input.SpecOf(files, rulesFile, doc.Reading)
 		check.Fingerprint = func(ctx context.Context) (string, error) {
 			in, err := readInput(o.io, o.global, spec)
 			if err != nil {
 				return "", err
 			}
-			snap, err := readLive(ctx, c.client, plan.NewReads(in.plan, doc.Options), o.api.Concurrency)
+			snap, err := readLive(ctx, c.client, plan.NewReads(in.Plan, doc.Options), o.api.Concurrency)
 			if err != nil {
 				return "", err
 			}

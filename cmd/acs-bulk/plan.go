@@ -12,6 +12,7 @@ import (
 
 	"github.com/acs-bulk/acs-bulk/internal/atomicfile"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/input"
 	"github.com/acs-bulk/acs-bulk/internal/live"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 )
@@ -73,7 +74,7 @@ func (p *planFlags) options() (plan.Options, error) {
 
 // planned is a computed plan with what it was computed from.
 type planned struct {
-	in   *input
+	in   *input.Input
 	snap *live.Snapshot
 	plan *plan.Plan
 	opts plan.Options
@@ -91,7 +92,7 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.Compute(in.plan, snap, opts)
+	p, err := plan.Compute(in.Plan, snap, opts)
 	var rowErrs *plan.Errors
 	switch {
 	case errors.As(err, &rowErrs):
@@ -106,10 +107,10 @@ func computePlan(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, c
 // starts while the CSV is still being parsed, and waits for it where what
 // to read depends on the rows. A problem in the input wins (exit 2) and
 // cancels the read.
-func readBoth(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, opts plan.Options, client live.API, concurrency int) (*input, *live.Snapshot, error) {
+func readBoth(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, opts plan.Options, client live.API, concurrency int) (*input.Input, *live.Snapshot, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var in *input
+	var in *input.Input
 	var inErr error
 	parsed := make(chan struct{})
 	go func() {
@@ -123,7 +124,7 @@ func readBoth(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, opts
 		if inErr != nil {
 			return plan.Input{}, false
 		}
-		return in.plan, true
+		return in.Plan, true
 	})
 	snap, err := readLive(rctx, client, reads, concurrency)
 	<-parsed
@@ -138,7 +139,7 @@ func readBoth(ctx context.Context, io *IO, g *globalOptions, pf *planFlags, opts
 
 // unresolvedWhere counts the rows and rules that did not resolve, by file:
 // "2 rows of hr.csv and 1 rule of rules.csv".
-func unresolvedWhere(e *plan.Errors, in *input) string {
+func unresolvedWhere(e *plan.Errors, in *input.Input) string {
 	type line struct {
 		file string
 		n    int
@@ -152,7 +153,7 @@ func unresolvedWhere(e *plan.Errors, in *input) string {
 		}
 	}
 	var parts []string
-	for _, f := range in.inputs() {
+	for _, f := range in.Inputs() {
 		n := count[f.Path]
 		if n == 0 {
 			continue
@@ -192,7 +193,7 @@ func (pl *planned) document(now time.Time) *plan.Document {
 	}
 	return &plan.Document{
 		Version: plan.DocumentVersion, ToolVersion: buildVersion(), CreatedAt: now.UTC(),
-		Inputs: pl.in.inputs(), Reading: pl.in.spec.reading(), Options: pl.opts,
+		Inputs: pl.in.Inputs(), Reading: pl.in.Spec.Reading(), Options: pl.opts,
 		StateFingerprint: pl.snap.Fingerprint(), Members: members, Plan: pl.plan,
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acs-bulk/acs-bulk/internal/desired"
 	"github.com/acs-bulk/acs-bulk/internal/exitcode"
+	"github.com/acs-bulk/acs-bulk/internal/input"
 	"github.com/acs-bulk/acs-bulk/internal/plan"
 	"github.com/acs-bulk/acs-bulk/internal/quote"
 )
@@ -41,13 +42,13 @@ rule matches, and warns of the rules that match nobody.
 			if err != nil {
 				return err
 			}
-			for _, f := range in.files {
+			for _, f := range in.Files {
 				fmt.Fprintf(o.io.Out, "%s: %d row%s valid%s\n", f.Name, len(f.Rows), plural(len(f.Rows)), describeFile(f))
 			}
-			if in.rules != nil {
-				n := len(in.rules.Rules)
-				fmt.Fprintf(o.io.Out, "%s: %d rule%s valid\n", in.rules.Name, n, plural(n))
-				return plan.WriteRules(o.io.Out, in.plan.Rules, len(in.plan.Groupless))
+			if in.Rules != nil {
+				n := len(in.Rules.Rules)
+				fmt.Fprintf(o.io.Out, "%s: %d rule%s valid\n", in.Rules.Name, n, plural(n))
+				return plan.WriteRules(o.io.Out, in.Plan.Rules, len(in.Plan.Groupless))
 			}
 			return nil
 		},
@@ -59,7 +60,7 @@ rule matches, and warns of the rules that match nobody.
 
 func describeFile(f *desired.File) string {
 	var parts []string
-	if how := readAs(f); how != "" {
+	if how := input.ReadAs(f); how != "" {
 		parts = append(parts, "read as "+how)
 	}
 	if len(f.Ignored) > 0 {
