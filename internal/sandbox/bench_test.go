@@ -40,6 +40,9 @@ func BenchmarkServer(b *testing.B) {
 		}
 		r, _ := http.NewRequest(method, target, rd)
 		r.Header.Set("Authorization", "Bearer "+SampleAPIKey)
+		if body != "" {
+			r.Header.Set("Content-Type", "application/json") // as Seam requires of a body
+		}
 		resp, err := client.Do(r)
 		if err != nil {
 			b.Fatal(err)
