@@ -150,7 +150,7 @@ func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 		if f.sys < 0 {
 			continue
 		}
-		where := loc.of(f.row)
+		where := loc.of(f.row, "")
 		for _, t := range f.cands {
 			if f.group >= 0 {
 				if _, ok := holdPair[key(f.group, t)]; !ok {
@@ -222,14 +222,19 @@ func Compute(in Input, snap *live.Snapshot, opts Options) (*Plan, error) {
 		p.Operations = append(p.Operations, addOp(ix, &rows[r.row], in.origin(int(r.row)), r, loc))
 		addN[r.group]++
 	}
+	reasons := [2]string{removeReason(false, opts), removeReason(true, opts)}
 	for _, k := range removes {
 		g, t := keyGroup(k), keyTarget(k)
-		op := removeOp(ix, g, t, ActionRemove, removeReason(named[g], opts))
+		reason := reasons[0]
+		if named[g] {
+			reason = reasons[1]
+		}
+		op := removeOp(ix, g, t, ActionRemove, reason)
 		// A person of the input: the row that says so locates the remove.
 		if ng, ok := noGroups[t]; ok {
-			op.Reason, op.File, op.Line = loc.of(ng.row)+": "+ng.why+" ("+string(opts.Mode)+")", ng.row.File, ng.row.Line
+			op.Reason, op.File, op.Line = loc.of(ng.row, ": "+ng.why+" ("+string(opts.Mode)+")"), ng.row.File, ng.row.Line
 		} else if r, ok := known[t]; ok {
-			op.Reason, op.File, op.Line = loc.of(r)+": "+notGiven(&in)+" ("+string(opts.Mode)+")", r.File, r.Line
+			op.Reason, op.File, op.Line = loc.of(r, ": "+notGiven(&in)+" ("+string(opts.Mode)+")"), r.File, r.Line
 		}
 		p.Operations = append(p.Operations, op)
 		remN[g]++
@@ -517,16 +522,21 @@ func addOp(ix *index, row *desired.Row, ru *Rule, r *resolved, loc locator) Oper
 		Action: ActionAdd, SystemID: s.ID, SystemName: s.Name, GroupID: g.ID, GroupName: g.Name,
 		File: row.File, Line: row.Line,
 	}
-	line := loc.of(row) + ": "
-	if ru != nil {
-		line = loc.of(row) + " matches " + ru.Label() + ": "
-	}
 	if r.ident < 0 {
 		p := ix.person(r.target)
 		op.Via, op.AcsUserID, op.UserIdentityID = ViaAcsUserID, p.acsUserID, p.identityID
 		op.Email, op.FullName = cmp.Or(p.email, row.Email), cmp.Or(p.name, row.FullName)
-		op.Reason = line + "not a member"
+		// One string a reason: plans of a million rows have many.
+		if ru == nil {
+			op.Reason = loc.of(row, ": not a member")
+		} else {
+			op.Reason = loc.of(row, " matches "+ru.Label()+": not a member")
+		}
 		return op
+	}
+	line := loc.of(row, ": ")
+	if ru != nil {
+		line = loc.of(row, " matches "+ru.Label()+": ")
 	}
 	idn := ix.identity(r.ident)
 	op.Via, op.UserIdentityID = ViaUserIdentityID, idn.ID

@@ -27,7 +27,8 @@ type index struct {
 	nIdent int32
 
 	sysByID   map[string]int32
-	sysByName map[string][]int32 // by folded name ([foldName])
+	sysByName map[string][]int32     // by folded name ([foldName])
+	foundSys  map[string]systemMatch // findSystem's answers, by the name asked
 
 	groupByID   map[string]int32
 	groupByName map[sysKey][]int32

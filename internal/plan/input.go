@@ -129,9 +129,13 @@ func newLocator(in *Input) locator {
 	return false
 }
 
-func (l locator) of(r *desired.Row) string {
+// of locates r ("hr.csv:12" with several files, else "line 12") and adds
+// tail, in one string.
+func (l locator) of(r *desired.Row, tail string) string {
+	var buf [24]byte
+	n := strconv.AppendInt(buf[:0], int64(r.Line), 10)
 	if l {
-		return r.File + ":" + strconv.Itoa(r.Line)
+		return r.File + ":" + string(n) + tail
 	}
-	return "line " + strconv.Itoa(r.Line)
+	return "line " + string(n) + tail
 }

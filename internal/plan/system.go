@@ -40,6 +40,19 @@ type systemMatch struct {
 // case-insensitively (ASCII letters only); a name two systems share is
 // ambiguous, an unknown one gets a hint.
 func (ix *index) findSystem(idOrName string) systemMatch {
+	if m, ok := ix.foundSys[idOrName]; ok {
+		return m // rows name few systems: fold each name once
+	}
+	m := ix.lookupSystem(idOrName)
+	if ix.foundSys == nil {
+		ix.foundSys = map[string]systemMatch{}
+	}
+	ix.foundSys[idOrName] = m
+	return m
+}
+
+// lookupSystem is findSystem without its memory.
+func (ix *index) lookupSystem(idOrName string) systemMatch {
 	if s, ok := ix.sysByID[idOrName]; ok {
 		return systemMatch{sys: s}
 	}
