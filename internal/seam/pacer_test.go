@@ -486,3 +486,39 @@ func TestClientStatsFromOptions(t *testing.T) {
 		t.Errorf("floor %v", cl.pacer.minRate)
 	}
 }
+
+// TestTimingSeparatesTheWaitFromTheAttempt: a call the rate holds back for
+// one second (by the pacer's clock) reports that second as Queued, and as
+// Sending only its attempt's own time: report.csv's queued_ms and
+// duration_ms.
+func TestTimingSeparatesTheWaitFromTheAttempt(t *testing.T) {
+	var n reqCounter
+	srv := httptest.NewServer(failing(t, &n, 0, nil))
+	defer srv.Close()
+	cl := newTestClient(t, srv, func(o *Options) { o.Rate, o.Burst = 1, 1 })
+	clk := newFakeClock()
+	clk.created = make(chan time.Duration, 8)
+	useClock(cl, clk)
+	if _, err := cl.AddUserToGroup(context.Background(), "g1", "u0"); err != nil { // takes the one token
+		t.Fatal(err)
+	}
+	var timing Timing
+	done := make(chan error, 1)
+	go func() {
+		_, err := cl.AddUserToGroup(WithTiming(context.Background(), &timing), "g1", "u1")
+		done <- err
+	}()
+	if d := <-clk.created; d != time.Second {
+		t.Fatalf("the second call waits %s for the rate, want 1s", d)
+	}
+	clk.advance(time.Second)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if timing.Queued != time.Second {
+		t.Errorf("queued %s, want the 1s the rate held it", timing.Queued)
+	}
+	if timing.Sending <= 0 || timing.Sending >= time.Second {
+		t.Errorf("sending %s: want the attempt's own time, without the wait", timing.Sending)
+	}
+}
