@@ -310,7 +310,7 @@ func credentials(opts Options, getenv func(string) string) (token, workspace str
 		return key, "", nil
 	case pat != "":
 		if workspace == "" {
-			return "", "", fmt.Errorf("seam: a personal access token needs a workspace: set %s (or Options.WorkspaceID)", EnvWorkspaceID)
+			return "", "", fmt.Errorf("seam: a personal access token needs a workspace: set %s to the workspace's id", EnvWorkspaceID)
 		}
 		return pat, workspace, nil
 	}

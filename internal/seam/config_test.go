@@ -35,7 +35,7 @@ func TestNewCredentials(t *testing.T) {
 		{
 			name:    "token without workspace is refused",
 			env:     map[string]string{EnvPersonalAccessToken: "seam_at_tok"},
-			wantErr: []string{"personal access token needs a workspace", EnvWorkspaceID},
+			wantErr: []string{"seam: a personal access token needs a workspace: set SEAM_WORKSPACE_ID to the workspace's id"},
 		},
 		{
 			name:    "key and token both set is refused",
