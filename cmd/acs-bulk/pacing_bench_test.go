@@ -39,7 +39,6 @@ import (
 // were 429; failed-ops counts the adds that did not succeed; wall-s is the
 // run's duration.
 func BenchmarkPacingMatrix(b *testing.B) {
-	b.Setenv("ACS_BULK_LOCK_DIR", b.TempDir())
 	for _, limit := range []int{10, 20, 30} {
 		for _, burst := range []int{1, 5, limit} {
 			for _, times := range []int{2, 5} {
@@ -64,7 +63,6 @@ func BenchmarkPacingMatrix(b *testing.B) {
 // latency. The rate allows them in 60 s; ratio is the write phase's time
 // over that, so that a start that probes shows what it costs.
 func BenchmarkPacingRateBound(b *testing.B) {
-	b.Setenv("ACS_BULK_LOCK_DIR", b.TempDir())
 	for b.Loop() {
 		c := pacingRun(b, 3000, sandbox.Faults{Latency: pacingLatency}, "--rate", "50", "--concurrency", "16")
 		b.ReportMetric(c.wall, "wall-s")
@@ -77,7 +75,6 @@ func BenchmarkPacingRateBound(b *testing.B) {
 // membership at a time: the same 3,000 adds at --concurrency 1, no pacing,
 // 100 ms latency (about 5 minutes).
 func BenchmarkPacingSequential(b *testing.B) {
-	b.Setenv("ACS_BULK_LOCK_DIR", b.TempDir())
 	for b.Loop() {
 		c := pacingRun(b, 3000, sandbox.Faults{Latency: pacingLatency}, "--rate", "0", "--concurrency", "1")
 		b.ReportMetric(c.wall, "wall-s")
@@ -141,7 +138,8 @@ func pacingRun(b *testing.B, n int, faults sandbox.Faults, extra ...string) paci
 	srv := sandbox.New(st, sandbox.Options{Faults: faults, Seed: 11})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	env := map[string]string{"SEAM_ENDPOINT": hs.URL, "SEAM_API_KEY": srv.APIKeys()[0]}
+	// Its own lock directory: cells may run at once, in other processes.
+	env := map[string]string{"SEAM_ENDPOINT": hs.URL, "SEAM_API_KEY": srv.APIKeys()[0], "ACS_BULK_LOCK_DIR": b.TempDir()}
 	var out, errb bytes.Buffer
 	io := &IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }}
 	dir := filepath.Join(b.TempDir(), "run")

@@ -22,22 +22,34 @@ import (
 //     requests that were already on their way report the same event. The
 //     estimate of the limit is the rate the refused request was sent at:
 //     the server just refused what it was doing, not 70% of what we asked.
-//     Refused again within quickRepeat of the cut, the cut was not deep
-//     enough: repeatFactor of that. Either way, what the server accepted
-//     since the last event, when the rate never went below it (so that a
-//     server's bucket could not fill up and hide the limit), bounds the
-//     estimate from above: that is how a server that allows a burst, which
-//     lets the rate run past its limit before the first 429, is measured.
-//     The fate of the requests on their way at the first 429 refines it: if
-//     most of them were refused too, the rate was far above the limit.
+//     At the end of the start, the rate of the last request the server
+//     took. Refused again within quickRepeat of the cut, the cut was not
+//     deep enough: repeatFactor of that, but not below the plateau a probe
+//     started from (the server took that for a whole hold). Refused at the
+//     plateau, below the estimate: belowRefused of the rate refused when it
+//     comes within rareRefusal of the last event, else a step of rareStep
+//     (a limit that allows no burst refuses two requests that arrive closer
+//     than its spacing, and the network does not keep the client's spacing
+//     exactly: a rare 429 there is noise, not a lower limit).
+//   - What the server accepted since the last cut measures the limit when
+//     it is less than what it was sent and the rate never went below it:
+//     the server's bucket went from empty to empty, so what it took is what
+//     it allows. That is how a server that allows a burst, which lets the
+//     rate run past its limit before a 429, is measured. The fate of the
+//     requests on their way at the first 429 refines the estimate: if most
+//     of them were refused too, the rate was far above the limit.
 //   - The cut: cutFactor of the estimate (startCut at the end of the start,
 //     whose overshoot is unknown). From there the rate climbs, concave
 //     (CUBIC's curve towards the rate of the last throttle), to plateau x
 //     the estimate in climbTime, holds, then probes past it, growing by
 //     probeGrowth a second, so that a limit that rose, or an estimate that
-//     was too low, is found again. The hold is firstHold after the start,
-//     then doubles from baseHold up to maxHold with each event at which the
-//     estimate held: a steady limit is probed less and less often.
+//     was too low, is found again. The curve stands still while no request
+//     waits for the rate (the planner's reads between two steps, a quiet
+//     moment): a rate that is not used proves nothing. The hold is
+//     startHold after the start, firstHold after a guess (a quick repeat,
+//     a refinement), and doubles from baseHold up to maxHold with each
+//     event at which the estimate held or was measured: a steady limit is
+//     probed less and less often.
 //   - The client's bucket empties at a cut (the server's is empty) and
 //     holds one token from then on: no burst after a 429 or a pause.
 //
@@ -52,12 +64,13 @@ import (
 const (
 	startRate    = 10.0
 	startGain    = 2.0
-	startCut     = 0.7
+	startCut     = 0.8
 	cutFactor    = 0.95
 	repeatFactor = 0.85
 	quickRepeat  = 500 * time.Millisecond
-	plateau      = 0.985
+	plateau      = 0.975
 	climbTime    = 2 * time.Second
+	startHold    = 8 * time.Second
 	firstHold    = 3 * time.Second
 	baseHold     = 20 * time.Second
 	maxHold      = 60 * time.Second
@@ -66,10 +79,19 @@ const (
 	// there are at least minAccepted of them over minSpan, it is below
 	// trustAccepted of the rate refused, the rate never went far below it
 	// and held every request back (no idle time); acceptedSlack above it.
-	minAccepted   = 10
-	minSpan       = time.Second
-	trustAccepted = 0.85
+	minAccepted   = 6
+	minSpan       = 500 * time.Millisecond
 	acceptedSlack = 0.02
+	trustAccepted = 0.97
+	// After a 429 at the plateau within rareRefusal of the last event, the
+	// estimate is belowRefused of the rate refused; after a rarer one,
+	// rareStep of the estimate.
+	belowRefused = 0.98
+	rareRefusal  = 5 * time.Second
+	rareStep     = 0.99
+	// An event whose estimate is at least holdsWithin of the last one
+	// confirms it: the hold doubles.
+	holdsWithin = 0.95
 	// refineMin refusals, more than the acceptances, among the requests on
 	// their way at an event, and at least refineSample answers, refine it.
 	refineMin    = 2
@@ -177,6 +199,11 @@ type pacer struct {
 	probing  bool      // no 429 yet: growing by startGain per success
 	estimate float64   // the limit estimate of the last event; 0: none
 	cutAt    time.Time // the last cut
+	// curveAt is where the rate's curve starts: the last cut, moved later
+	// by every moment no request waited (the rate was not used, so it
+	// proved nothing and must not grow).
+	curveAt time.Time
+	idleAt  time.Time // the queue has been empty since; zero when not
 	// adjustedAt is the last cut or refinement: a 429 of a request sent
 	// before it reports what is already known.
 	adjustedAt time.Time
@@ -185,7 +212,11 @@ type pacer struct {
 	// that a limit that holds still is probed less and less often.
 	hold    time.Duration
 	cutRate float64 // the rate the last cut set
-	lowest  float64
+	// floor is the plateau a probe started from, which the server took for
+	// a whole hold; probeFloor is that of the probe the last event ended,
+	// under which a quick repeat does not go.
+	floor, probeFloor float64
+	lowest            float64
 	// The last event: the 429 of a request sent at evSent. The fate of the
 	// requests sent after it and before the cut refines the estimate.
 	evSent      time.Time
@@ -193,14 +224,19 @@ type pacer struct {
 	evRateSum   float64
 	inARow      int     // 429s since the last success
 	okRate      float64 // the rate the last request the server took was sent at
-	// Successes of requests sent after the last event's, and when the
-	// latest of them was sent: between two 429s the server's bucket went
-	// from empty to empty.
+	// Successes of requests sent after the last cut or refinement, and
+	// when the latest of them was sent: between two 429s the server's
+	// bucket went from empty to empty.
 	evSucc     int
 	evLastSent time.Time
 	evIdle     bool // one of them was not held back by the rate
-	budget     int  // in fifths of a retry
-	budgetCap  int  // < 0: unlimited
+	// Answers, 429s included, of the requests sent after the last cut or
+	// refinement, and when the latest of them was sent: the rate the
+	// server was sent.
+	evAll      int
+	evLastAny  time.Time
+	budget     int // in fifths of a retry
+	budgetCap  int // < 0: unlimited
 	throttledN int64
 
 	requests, retries, exhausted, pauses atomic.Int64
@@ -273,6 +309,7 @@ func (p *pacer) wait(ctx context.Context, stop <-chan struct{}, notBefore time.T
 	p.queue = append(p.queue, w)
 	if len(p.queue) == 1 {
 		close(w.turn)
+		p.busyLocked(p.clk.Now())
 	}
 	p.mu.Unlock()
 	defer p.leave(w)
@@ -350,8 +387,23 @@ func (p *pacer) leave(w *waiter) {
 			if i == 0 && len(p.queue) > 0 {
 				close(p.queue[0].turn)
 			}
+			if len(p.queue) == 0 {
+				p.idleAt = p.clk.Now()
+			}
 			return
 		}
+	}
+}
+
+// busyLocked is called when a request joins an empty queue: the time
+// since the queue emptied did not use the rate, and the curve does not
+// advance for it.
+func (p *pacer) busyLocked(now time.Time) {
+	if !p.idleAt.IsZero() {
+		if idle := now.Sub(p.idleAt); idle > 0 && !p.curveAt.IsZero() {
+			p.curveAt = p.curveAt.Add(idle)
+		}
+		p.idleAt = time.Time{}
 	}
 }
 
@@ -431,13 +483,21 @@ func (p *pacer) followLocked(now time.Time) {
 	if p.probing || p.estimate == 0 {
 		return
 	}
-	t := now.Sub(p.cutAt).Seconds()
+	// Time while idle does not count (see curveAt); nor does it while
+	// idle now, which the next request to join the queue accounts for.
+	at := now
+	if !p.idleAt.IsZero() && p.idleAt.Before(now) {
+		at = p.idleAt
+	}
+	t := at.Sub(p.curveAt).Seconds()
 	top := p.estimate * plateau
 	r := top
 	switch x := t/climbTime.Seconds() - 1; {
 	case x < 0:
 		r = top + (top-p.cutRate)*x*x*x
 	case t > climbTime.Seconds()+p.hold.Seconds():
+		// The plateau held for the whole hold: the limit is at least there.
+		p.floor = top
 		r = top * math.Pow(1+probeGrowth, min(t-climbTime.Seconds()-p.hold.Seconds(), 60))
 	}
 	p.setRateLocked(now, p.clampLocked(max(r, p.cutRate)))
@@ -486,7 +546,14 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 				p.cutRate = p.clampLocked(p.estimate * cutFactor)
 				p.lowest = min(p.lowest, p.cutRate)
 				p.setRateLocked(now, min(p.rate, p.cutRate))
-				p.adjustedAt = now
+				// The next request leaves a whole spacing of the new
+				// rate after the last one: at the old rate's spacing it
+				// would be refused for what is already known.
+				p.tokens = min(p.tokens, 0)
+				p.adjustedAt, p.curveAt = now, now
+				p.hold = firstHold // a guess from a few answers
+				p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
+				p.evAll, p.evLastAny = 0, time.Time{}
 			}
 		}
 	}
@@ -495,6 +562,10 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		p.throttledN++
 		p.inARow++
 		storm := p.inARow >= stormThrottles
+		if t.sent.After(p.adjustedAt) {
+			p.evAll++
+			p.evLastAny = maxTime(p.evLastAny, t.sent)
+		}
 		if hasRetryAfter && (retryAfter > edgeRetryAfter || storm) {
 			out.pauseAll = true
 			p.pauseLocked(now, now.Add(retryAfter))
@@ -512,7 +583,9 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		// keeps up.
 		p.inARow = 0
 		p.okRate = t.rate
-		if t.sent.After(p.evSent) {
+		if t.sent.After(p.adjustedAt) {
+			p.evAll++
+			p.evLastAny = maxTime(p.evLastAny, t.sent)
 			p.evSucc++
 			p.evLastSent = maxTime(p.evLastSent, t.sent)
 			p.evIdle = p.evIdle || !t.held
@@ -534,36 +607,63 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 func (p *pacer) cutLocked(now time.Time, t ticket) {
 	est := t.rate
 	wasProbing := p.probing
+	measured := false
 	switch {
 	case wasProbing:
 		// The limit lies between the rate of the last request the server
 		// took and the rate it refused; requests are on their way at both.
 		est = max(min(p.okRate, est), est*0.5)
-		p.hold = firstHold
+		p.hold = startHold
 	case now.Sub(p.cutAt) < quickRepeat || t.rate <= p.cutRate*1.02:
-		// Refused again right after the cut: it was not deep enough.
-		est = min(est, p.estimate) * repeatFactor
+		// Refused again right after the cut: it was not deep enough. That
+		// is a guess, to be probed again soon.
+		est = max(min(est, p.estimate)*repeatFactor, p.probeFloor)
+		p.hold = firstHold
 	default:
-		if span := p.evLastSent.Sub(p.evSent); span >= minSpan && p.evSucc >= minAccepted {
+		if span := p.evLastSent.Sub(p.adjustedAt); span >= minSpan && p.evSucc >= minAccepted && p.evAll > 1 {
 			// Between two 429s the server's bucket went from empty to
 			// empty: it took what it allows, less what it could not store
-			// while the rate was below the limit. When that is well below
-			// the rate just refused, the server allows a burst that let
-			// the rate run past its limit, and what it took is the limit.
-			acc := float64(p.evSucc-1) / span.Seconds()
-			if acc < t.rate*trustAccepted && p.cutRate >= acc*0.95 && !p.evIdle {
-				est = acc * (1 + acceptedSlack)
+			// while the rate was below the limit. When that is below the
+			// rate just refused, the server allows a burst that let the
+			// rate run past its limit, and what it took is the limit.
+			// What it took tells the limit only when it is less than what
+			// it was sent.
+			acc := float64(p.evSucc) / span.Seconds()
+			sent := float64(p.evAll) / p.evLastAny.Sub(p.adjustedAt).Seconds()
+			if acc < t.rate && acc < sent*trustAccepted && p.cutRate >= acc*0.95 && !p.evIdle {
+				est = min(est, acc*(1+acceptedSlack))
+				measured = true
 			}
 		}
-		// A later event: the estimate held for a while; probe less often.
-		p.hold = min(max(2*p.hold, baseHold), maxHold)
+		switch {
+		case measured || t.rate > p.estimate:
+		case now.Sub(p.cutAt) < rareRefusal:
+			// Refused at the plateau again soon: the limit is below the
+			// rate refused.
+			est = t.rate * belowRefused
+		default:
+			// Refused at the plateau once in a while: arrivals bunch up
+			// (a limit that allows no burst refuses two requests closer
+			// than its spacing, and the network does not keep the
+			// client's spacing exactly), or the estimate is a little
+			// high. A small step down; the plateau keeps its margin.
+			est = max(t.rate, p.estimate*rareStep)
+		}
+		if measured || est >= p.estimate*holdsWithin {
+			// The estimate held for a while; probe less often.
+			p.hold = min(max(2*p.hold, baseHold), maxHold)
+		} else {
+			p.hold = firstHold
+		}
 	}
+	p.probeFloor, p.floor = p.floor, 0
 	est = p.clampLocked(est)
 	p.probing = false
 	p.estimate = est
-	p.cutAt, p.adjustedAt = now, now
+	p.cutAt, p.adjustedAt, p.curveAt = now, now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
 	p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
+	p.evAll, p.evLastAny = 0, time.Time{}
 	factor := cutFactor
 	if wasProbing {
 		// The first 429 may come far above the limit (a server that allows

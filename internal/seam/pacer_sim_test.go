@@ -138,7 +138,17 @@ func simulate(c simCase) simResult {
 	}
 	workers := make([]worker, c.workers)
 	var queue []int // workers waiting in the pacer, in order
-	next := 0       // the next request to start
+	// join queues w, as wait does: joining an empty queue ends an idle
+	// time, which the rate's curve does not count.
+	join := func(w int) {
+		if len(queue) == 0 {
+			p.mu.Lock()
+			p.busyLocked(clk.t)
+			p.mu.Unlock()
+		}
+		queue = append(queue, w)
+	}
+	next := 0 // the next request to start
 	var res simResult
 	done := 0
 	start := func(w int) bool {
@@ -147,7 +157,7 @@ func simulate(c simCase) simResult {
 		}
 		next++
 		workers[w] = worker{}
-		queue = append(queue, w)
+		join(w)
 		return true
 	}
 	for w := range c.workers {
@@ -168,6 +178,9 @@ func simulate(c simCase) simResult {
 			}
 			w := queue[0]
 			queue = queue[1:]
+			if len(queue) == 0 {
+				p.idleAt = clk.t
+			}
 			workers[w].tk = p.takeLocked(clk.t, true)
 			workers[w].attempts++
 			res.sent++
@@ -208,7 +221,7 @@ func simulate(c simCase) simResult {
 			}
 			push(ev.at.Add(workers[w].ra), simReady, w)
 		case simReady:
-			queue = append(queue, w)
+			join(w)
 		case simWake:
 		}
 		if c.trace != nil && clk.t.Sub(lastSample) >= 500*time.Millisecond {

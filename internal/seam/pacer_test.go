@@ -180,7 +180,7 @@ func TestRateCurveAfterACut(t *testing.T) {
 	if got := p.rateNow(); !near(got, top) {
 		t.Errorf("after the climb: %v, want the plateau %v", got, top)
 	}
-	clk.advance(firstHold)
+	clk.advance(startHold)
 	if got := p.rateNow(); !near(got, top) {
 		t.Errorf("at the end of the hold: %v, want the plateau %v", got, top)
 	}
@@ -211,13 +211,14 @@ func TestLater429s(t *testing.T) {
 		t.Errorf("quick repeat: estimate %v, want %v", p.estimate, want)
 	}
 
-	// A 429 at the plateau, long after: the limit is near the rate refused.
+	// A 429 at the plateau, long after: the limit is just below the rate
+	// refused.
 	clk.advance(climbTime + firstHold/2)
 	p.rateNow() // the head of the queue looks at the curve before it leaves
 	sent = p.send(true)
 	p.observe(sent, http.StatusTooManyRequests, time.Second, true)
-	if !near(p.estimate, sent.rate) || !near(p.rateNow(), sent.rate*cutFactor) {
-		t.Errorf("estimate %v, rate %v; want %v, %v", p.estimate, p.rateNow(), sent.rate, sent.rate*cutFactor)
+	if want := sent.rate * belowRefused; !near(p.estimate, want) || !near(p.rateNow(), want*cutFactor) {
+		t.Errorf("estimate %v, rate %v; want %v, %v", p.estimate, p.rateNow(), want, want*cutFactor)
 	}
 	if p.hold != baseHold {
 		t.Errorf("hold %v after the estimate held, want %v", p.hold, baseHold)
@@ -520,5 +521,85 @@ func TestTimingSeparatesTheWaitFromTheAttempt(t *testing.T) {
 	}
 	if timing.Sending <= 0 || timing.Sending >= time.Second {
 		t.Errorf("sending %s: want the attempt's own time, without the wait", timing.Sending)
+	}
+}
+
+// TestCurveStandsStillWhileIdle: the rate climbs and probes only while
+// requests wait for it. A minute in which nobody asked (the planner reading
+// one page after another, a quiet moment) does not bring the rate up to the
+// probe's: the next request finds the curve where the last one left it.
+func TestCurveStandsStillWhileIdle(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 20 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	cut, top := p.rate, p.estimate*plateau
+
+	clk.advance(climbTime / 2)
+	if _, _, err := p.wait(context.Background(), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	half := p.rateNow()
+	if !(half > cut && half < top) {
+		t.Fatalf("half way up the climb: %v, want between %v and %v", half, cut, top)
+	}
+
+	clk.advance(time.Minute) // nobody waits
+	if got := p.rateNow(); !near(got, half) {
+		t.Errorf("a minute idle: rate %v, want it where it stood, %v", got, half)
+	}
+	if _, _, err := p.wait(context.Background(), nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.rateNow(); !near(got, half) {
+		t.Errorf("the first request after a minute idle found rate %v, want %v", got, half)
+	}
+	// While a request waits, time counts again: the climb ends
+	// climbTime/2 later.
+	p.mu.Lock()
+	p.queue = append(p.queue, &waiter{turn: make(chan struct{})})
+	p.busyLocked(clk.Now())
+	p.mu.Unlock()
+	clk.advance(climbTime / 2)
+	if got := p.rateNow(); !near(got, top) {
+		t.Errorf("after the rest of the climb: %v, want the plateau %v", got, top)
+	}
+}
+
+// TestRare429AtThePlateau: a 429 at the plateau long after the last one is
+// the timing of arrivals (a limit without a burst refuses two requests that
+// arrive closer than its spacing), not a lower limit: the estimate steps
+// down by rareStep, not to the rate refused; the same 429 soon after a cut
+// takes it below the rate refused.
+func TestRare429AtThePlateau(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after time.Duration
+		want  func(est, refused float64) float64
+	}{
+		{"rare", rareRefusal + time.Second, func(est, _ float64) float64 { return est * rareStep }},
+		{"soon", climbTime + time.Second, func(_, refused float64) float64 { return refused * belowRefused }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			p := adaptivePacer(clk, 100)
+			for range 20 {
+				p.observe(p.send(true), http.StatusOK, 0, false)
+			}
+			p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+			est := p.estimate
+			clk.advance(tc.after)
+			p.rateNow()
+			sent := p.send(true)
+			if sent.rate >= est {
+				t.Fatalf("sent at %v, want the plateau below the estimate %v", sent.rate, est)
+			}
+			p.observe(sent, http.StatusTooManyRequests, time.Second, true)
+			if want := tc.want(est, sent.rate); !near(p.estimate, want) {
+				t.Errorf("estimate %v after a 429 at %v, %v after the cut; want %v", p.estimate, sent.rate, tc.after, want)
+			}
+		})
 	}
 }
