@@ -24,8 +24,11 @@ import (
 //     the server just refused what it was doing, not 70% of what we asked.
 //     At the end of the start, the rate of the last request the server
 //     took. Refused again within quickRepeat of the cut, the cut was not
-//     deep enough: repeatFactor of that, but not below the plateau a probe
-//     started from (the server took that for a whole hold). Refused at the
+//     deep enough: the share of the requests sent since the cut that the
+//     server took, times their rate (above its limit a server takes just
+//     its limit), or repeatFactor of the estimate before refineSample
+//     answers; not below the plateau a probe started from (the server
+//     took that for a whole hold). Refused at the
 //     plateau, below the estimate: belowRefused of the rate refused when it
 //     comes within rareRefusal of the last event, else a step of rareStep
 //     (a limit that allows no burst refuses two requests that arrive closer
@@ -234,6 +237,7 @@ type pacer struct {
 	// refinement, and when the latest of them was sent: the rate the
 	// server was sent.
 	evAll      int
+	evAllRate  float64 // the sum of their rates
 	evLastAny  time.Time
 	budget     int // in fifths of a retry
 	budgetCap  int // < 0: unlimited
@@ -553,7 +557,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 				p.adjustedAt, p.curveAt = now, now
 				p.hold = firstHold // a guess from a few answers
 				p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
-				p.evAll, p.evLastAny = 0, time.Time{}
+				p.evAll, p.evAllRate, p.evLastAny = 0, 0, time.Time{}
 			}
 		}
 	}
@@ -564,6 +568,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		storm := p.inARow >= stormThrottles
 		if t.sent.After(p.adjustedAt) {
 			p.evAll++
+			p.evAllRate += t.rate
 			p.evLastAny = maxTime(p.evLastAny, t.sent)
 		}
 		if hasRetryAfter && (retryAfter > edgeRetryAfter || storm) {
@@ -585,6 +590,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		p.okRate = t.rate
 		if t.sent.After(p.adjustedAt) {
 			p.evAll++
+			p.evAllRate += t.rate
 			p.evLastAny = maxTime(p.evLastAny, t.sent)
 			p.evSucc++
 			p.evLastSent = maxTime(p.evLastSent, t.sent)
@@ -617,7 +623,14 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	case now.Sub(p.cutAt) < quickRepeat || t.rate <= p.cutRate*1.02:
 		// Refused again right after the cut: it was not deep enough. That
 		// is a guess, to be probed again soon.
-		est = max(min(est, p.estimate)*repeatFactor, p.probeFloor)
+		est = min(est, p.estimate) * repeatFactor
+		if p.evAll >= refineSample {
+			// The share the server took of what was sent since the cut,
+			// at the rate it was sent: above its limit, a server takes
+			// just its limit.
+			est = min(t.rate, p.estimate, p.evAllRate/float64(p.evAll)*float64(p.evSucc)/float64(p.evAll))
+		}
+		est = max(est, p.probeFloor)
 		p.hold = firstHold
 	default:
 		if span := p.evLastSent.Sub(p.adjustedAt); span >= minSpan && p.evSucc >= minAccepted && p.evAll > 1 {
@@ -663,7 +676,7 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	p.cutAt, p.adjustedAt, p.curveAt = now, now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
 	p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
-	p.evAll, p.evLastAny = 0, time.Time{}
+	p.evAll, p.evAllRate, p.evLastAny = 0, 0, time.Time{}
 	factor := cutFactor
 	if wasProbing {
 		// The first 429 may come far above the limit (a server that allows

@@ -603,3 +603,35 @@ func TestRare429AtThePlateau(t *testing.T) {
 		})
 	}
 }
+
+// TestQuickRepeatTakesTheShareAccepted: refused again right after a cut,
+// with answers to at least refineSample requests sent since it, the
+// estimate is what the server took of them: their rate times the share
+// accepted (above its limit a server takes just its limit).
+func TestQuickRepeatTakesTheShareAccepted(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 20 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	first := p.estimate
+
+	var sent []ticket
+	for range 3 {
+		clk.advance(50 * time.Millisecond)
+		p.rateNow()
+		sent = append(sent, p.send(true))
+	}
+	p.observe(sent[0], http.StatusOK, 0, false)
+	p.observe(sent[1], http.StatusOK, 0, false)
+	p.observe(sent[2], http.StatusTooManyRequests, time.Second, true)
+	avg := (sent[0].rate + sent[1].rate + sent[2].rate) / 3
+	want := min(sent[2].rate, first, avg*2/3)
+	if !near(p.estimate, want) {
+		t.Errorf("estimate %v after 2 of 3 taken at %.2f/s on average, want %v", p.estimate, avg, want)
+	}
+	if old := min(sent[2].rate, first) * repeatFactor; near(want, old) {
+		t.Fatalf("the case does not tell the share from repeatFactor (%v)", old)
+	}
+}
