@@ -76,6 +76,17 @@ func adaptivePacer(clk *fakeClock, rate float64) *pacer {
 	return newPacer(pacerConfig{rate: rate, burst: 1, adaptive: true, minRate: DefaultMinRate, budget: -1, clock: clk})
 }
 
+// afterTheStart is an adaptive pacer at --rate 100 whose probing start 20
+// successes grew and a 429 ended: cut, with an estimate, at clk's time.
+func afterTheStart(clk *fakeClock) *pacer {
+	p := adaptivePacer(clk, 100)
+	for range 20 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	return p
+}
+
 // send lets one request leave the pacer now, as the head of the queue does.
 func (p *pacer) send(held bool) ticket {
 	p.mu.Lock()
@@ -196,11 +207,7 @@ func TestRateCurveAfterACut(t *testing.T) {
 
 func TestLater429s(t *testing.T) {
 	clk := newFakeClock()
-	p := adaptivePacer(clk, 100)
-	for range 20 {
-		p.observe(p.send(true), http.StatusOK, 0, false)
-	}
-	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	p := afterTheStart(clk)
 	first := p.estimate
 
 	// Refused again right after the cut: it was not deep enough.
@@ -530,11 +537,7 @@ func TestTimingSeparatesTheWaitFromTheAttempt(t *testing.T) {
 // probe's: the next request finds the curve where the last one left it.
 func TestCurveStandsStillWhileIdle(t *testing.T) {
 	clk := newFakeClock()
-	p := adaptivePacer(clk, 100)
-	for range 20 {
-		p.observe(p.send(true), http.StatusOK, 0, false)
-	}
-	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	p := afterTheStart(clk)
 	cut, top := p.rate, p.estimate*plateau
 
 	clk.advance(climbTime / 2)
@@ -584,11 +587,7 @@ func TestRare429AtThePlateau(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
-			p := adaptivePacer(clk, 100)
-			for range 20 {
-				p.observe(p.send(true), http.StatusOK, 0, false)
-			}
-			p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+			p := afterTheStart(clk)
 			est := p.estimate
 			clk.advance(tc.after)
 			p.rateNow()
@@ -610,11 +609,7 @@ func TestRare429AtThePlateau(t *testing.T) {
 // accepted (above its limit a server takes just its limit).
 func TestQuickRepeatTakesTheShareAccepted(t *testing.T) {
 	clk := newFakeClock()
-	p := adaptivePacer(clk, 100)
-	for range 20 {
-		p.observe(p.send(true), http.StatusOK, 0, false)
-	}
-	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	p := afterTheStart(clk)
 	first := p.estimate
 
 	var sent []ticket
