@@ -79,9 +79,10 @@ const (
 	maxHold      = 60 * time.Second
 	probeGrowth  = 0.1
 	// What the server accepted between two events is the estimate when
-	// there are at least minAccepted of them over minSpan, it is below
-	// trustAccepted of the rate refused, the rate never went far below it
-	// and held every request back (no idle time); acceptedSlack above it.
+	// there are at least minAccepted of them over minSpan, it is below the
+	// rate refused and trustAccepted of the rate sent, the rate never went
+	// far below it and held every request back (no idle time);
+	// acceptedSlack above it.
 	minAccepted   = 6
 	minSpan       = 500 * time.Millisecond
 	acceptedSlack = 0.02
@@ -227,18 +228,9 @@ type pacer struct {
 	evRateSum   float64
 	inARow      int     // 429s since the last success
 	okRate      float64 // the rate the last request the server took was sent at
-	// Successes of requests sent after the last cut or refinement, and
-	// when the latest of them was sent: between two 429s the server's
-	// bucket went from empty to empty.
-	evSucc     int
-	evLastSent time.Time
-	evIdle     bool // one of them was not held back by the rate
-	// Answers, 429s included, of the requests sent after the last cut or
-	// refinement, and when the latest of them was sent: the rate the
-	// server was sent.
-	evAll      int
-	evAllRate  float64 // the sum of their rates
-	evLastAny  time.Time
+	// win is what the server answered to the requests sent since the
+	// last cut or refinement.
+	win        window
 	budget     int // in fifths of a retry
 	budgetCap  int // < 0: unlimited
 	throttledN int64
@@ -247,6 +239,32 @@ type pacer struct {
 
 	// onQueue, when set (tests), is called as a request joins the queue.
 	onQueue func()
+}
+
+// window counts the answers to the requests sent since the last cut or
+// refinement: between two 429s the server's bucket went from empty to
+// empty, so what it took there is what it allows.
+type window struct {
+	// All answers, 429s included, the sum of their requests' rates, and
+	// when the latest of them was sent: what the server was sent.
+	all      int
+	rateSum  float64
+	lastSent time.Time
+	// The successes, and when the latest of them was sent: what it took.
+	ok     int
+	lastOK time.Time
+	idle   bool // one of the successes was not held back by the rate
+}
+
+func (w *window) add(t ticket, ok bool) {
+	w.all++
+	w.rateSum += t.rate
+	w.lastSent = maxTime(w.lastSent, t.sent)
+	if ok {
+		w.ok++
+		w.lastOK = maxTime(w.lastOK, t.sent)
+		w.idle = w.idle || !t.held
+	}
 }
 
 // waiter is one request in the pacer's queue; turn is closed when it is at
@@ -293,15 +311,8 @@ func (p *pacer) wait(ctx context.Context, stop <-chan struct{}, notBefore time.T
 	// Its own wait first: a request waiting out a Retry-After does not hold
 	// up the queue.
 	if d := notBefore.Sub(start); d > 0 {
-		c, stopTimer := p.clk.NewTimer(d)
-		select {
-		case <-c:
-		case <-stop:
-			stopTimer()
-			return ticket{}, waited(), errStopped
-		case <-ctx.Done():
-			stopTimer()
-			return ticket{}, waited(), ctx.Err()
+		if err := p.sleep(ctx, stop, d, nil); err != nil {
+			return ticket{}, waited(), err
 		}
 	}
 	if err := stopped(ctx, stop); err != nil {
@@ -356,18 +367,27 @@ func (p *pacer) wait(ctx context.Context, stop <-chan struct{}, notBefore time.T
 		changed := p.changed
 		p.mu.Unlock()
 
-		c, stopTimer := p.clk.NewTimer(at.Sub(now))
-		select {
-		case <-c:
-		case <-changed:
-			stopTimer()
-		case <-stop:
-			stopTimer()
-			return ticket{}, waited(), errStopped
-		case <-ctx.Done():
-			stopTimer()
-			return ticket{}, waited(), ctx.Err()
+		if err := p.sleep(ctx, stop, at.Sub(now), changed); err != nil {
+			return ticket{}, waited(), err
 		}
+	}
+}
+
+// sleep waits d on the pacer's clock, or until wake is closed (a nil wake
+// never is). It returns errStopped when stop is closed first and ctx.Err()
+// when ctx ends first.
+func (p *pacer) sleep(ctx context.Context, stop <-chan struct{}, d time.Duration, wake <-chan struct{}) error {
+	c, stopTimer := p.clk.NewTimer(d)
+	defer stopTimer()
+	select {
+	case <-c:
+		return nil
+	case <-wake:
+		return nil
+	case <-stop:
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -556,8 +576,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 				p.tokens = min(p.tokens, 0)
 				p.adjustedAt, p.curveAt = now, now
 				p.hold = firstHold // a guess from a few answers
-				p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
-				p.evAll, p.evAllRate, p.evLastAny = 0, 0, time.Time{}
+				p.win = window{}
 			}
 		}
 	}
@@ -567,9 +586,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		p.inARow++
 		storm := p.inARow >= stormThrottles
 		if t.sent.After(p.adjustedAt) {
-			p.evAll++
-			p.evAllRate += t.rate
-			p.evLastAny = maxTime(p.evLastAny, t.sent)
+			p.win.add(t, false)
 		}
 		if hasRetryAfter && (retryAfter > edgeRetryAfter || storm) {
 			out.pauseAll = true
@@ -589,12 +606,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 		p.inARow = 0
 		p.okRate = t.rate
 		if t.sent.After(p.adjustedAt) {
-			p.evAll++
-			p.evAllRate += t.rate
-			p.evLastAny = maxTime(p.evLastAny, t.sent)
-			p.evSucc++
-			p.evLastSent = maxTime(p.evLastSent, t.sent)
-			p.evIdle = p.evIdle || !t.held
+			p.win.add(t, true)
 		}
 		if p.adaptive && p.probing && t.held {
 			p.setRateLocked(now, p.clampLocked(p.rate+startGain))
@@ -624,16 +636,16 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 		// Refused again right after the cut: it was not deep enough. That
 		// is a guess, to be probed again soon.
 		est = min(est, p.estimate) * repeatFactor
-		if p.evAll >= refineSample {
+		if w := p.win; w.all >= refineSample {
 			// The share the server took of what was sent since the cut,
 			// at the rate it was sent: above its limit, a server takes
 			// just its limit.
-			est = min(t.rate, p.estimate, p.evAllRate/float64(p.evAll)*float64(p.evSucc)/float64(p.evAll))
+			est = min(t.rate, p.estimate, w.rateSum/float64(w.all)*float64(w.ok)/float64(w.all))
 		}
 		est = max(est, p.probeFloor)
 		p.hold = firstHold
 	default:
-		if span := p.evLastSent.Sub(p.adjustedAt); span >= minSpan && p.evSucc >= minAccepted && p.evAll > 1 {
+		if w, span := p.win, p.win.lastOK.Sub(p.adjustedAt); span >= minSpan && w.ok >= minAccepted {
 			// Between two 429s the server's bucket went from empty to
 			// empty: it took what it allows, less what it could not store
 			// while the rate was below the limit. When that is below the
@@ -641,9 +653,9 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 			// rate run past its limit, and what it took is the limit.
 			// What it took tells the limit only when it is less than what
 			// it was sent.
-			acc := float64(p.evSucc) / span.Seconds()
-			sent := float64(p.evAll) / p.evLastAny.Sub(p.adjustedAt).Seconds()
-			if acc < t.rate && acc < sent*trustAccepted && p.cutRate >= acc*0.95 && !p.evIdle {
+			acc := float64(w.ok) / span.Seconds()
+			sent := float64(w.all) / w.lastSent.Sub(p.adjustedAt).Seconds()
+			if acc < t.rate && acc < sent*trustAccepted && p.cutRate >= acc*0.95 && !w.idle {
 				est = min(est, acc*(1+acceptedSlack))
 				measured = true
 			}
@@ -675,8 +687,7 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	p.estimate = est
 	p.cutAt, p.adjustedAt, p.curveAt = now, now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
-	p.evSucc, p.evLastSent, p.evIdle = 0, time.Time{}, false
-	p.evAll, p.evAllRate, p.evLastAny = 0, 0, time.Time{}
+	p.win = window{}
 	factor := cutFactor
 	if wasProbing {
 		// The first 429 may come far above the limit (a server that allows
