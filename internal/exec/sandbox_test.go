@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -56,8 +57,22 @@ func moveWorkspace(systems, users int) (*sandbox.State, []plan.Operation, []sand
 // client with quick backoff and enough attempts to ride out the faults.
 func serveSandbox(t testing.TB, st *sandbox.State, faults sandbox.Faults) (*sandbox.Server, *seam.Client) {
 	t.Helper()
+	return serveSandboxArriving(t, st, faults, nil)
+}
+
+// serveSandboxArriving is serveSandbox whose server sends on arrived as
+// each request reaches it (nil: not at all).
+func serveSandboxArriving(t testing.TB, st *sandbox.State, faults sandbox.Faults, arrived chan<- struct{}) (*sandbox.Server, *seam.Client) {
+	t.Helper()
 	srv := sandbox.New(st, sandbox.Options{Faults: faults, Seed: 42})
-	hs := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if arrived != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			srv.ServeHTTP(w, r)
+		})
+	}
+	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	c, err := seam.New(seam.Options{
 		APIKey: srv.APIKeys()[0], Endpoint: hs.URL, Getenv: func(string) string { return "" },
@@ -162,33 +177,24 @@ func TestSandboxRevokedKeyStopsTheRun(t *testing.T) {
 	}
 }
 
-// signalling wraps a Client and reports each call as it starts.
-type signalling struct {
-	exec.Client
-	started chan struct{}
-}
-
-func (s signalling) RemoveUserFromGroup(ctx context.Context, groupID, acsUserID string) (seam.Meta, error) {
-	s.started <- struct{}{}
-	return s.Client.RemoveUserFromGroup(ctx, groupID, acsUserID)
-}
-
 func TestSandboxDrainTimeoutCutsASlowRequest(t *testing.T) {
 	st, ops, _ := moveWorkspace(1, 4)
 	// The removes: a DELETE has no body. (The sandbox's latency wait does
 	// not end when a PUT is cancelled: net/http notices a client that went
 	// away only once the handler has read the request body.)
 	ops = ops[4:]
-	srv, c := serveSandbox(t, st, sandbox.Faults{Latency: time.Hour})
-	sc := signalling{Client: c, started: make(chan struct{}, len(ops))}
+	// Stopped once both requests are on the server, not merely started:
+	// a request still in the client's pacer at the stop is not sent.
+	arrived := make(chan struct{}, len(ops))
+	srv, c := serveSandboxArriving(t, st, sandbox.Faults{Latency: time.Hour}, arrived)
 	stop := make(chan struct{})
 	go func() {
-		<-sc.started
-		<-sc.started
+		<-arrived
+		<-arrived
 		close(stop)
 	}()
 	j := &journal{}
-	res, err := exec.Run(context.Background(), sc, ops, j.options(exec.Options{Concurrency: 2, Stop: stop, DrainTimeout: time.Millisecond}))
+	res, err := exec.Run(context.Background(), c, ops, j.options(exec.Options{Concurrency: 2, Stop: stop, DrainTimeout: time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
