@@ -24,6 +24,8 @@ type simClock struct{ t time.Time }
 
 func (c *simClock) Now() time.Time { return c.t }
 
+func (c *simClock) Early() time.Duration { return 0 }
+
 func (c *simClock) NewTimer(time.Duration) (<-chan time.Time, func()) {
 	panic("the simulation drives the pacer's core, not wait")
 }
@@ -93,10 +95,10 @@ type simCase struct {
 	requests   int
 	workers    int
 	latency    time.Duration
-	// jitter is the most a request's arrival lags its departure, drawn
-	// uniformly (the network, the server's scheduling).
-	jitter time.Duration
-	seed   uint64
+	// lag draws how long a request takes from the pacer to the server's
+	// limiter (the network, the scheduling of both sides).
+	lag  func(*rand.Rand) time.Duration
+	seed uint64
 	// trace, when set, receives a line per cut.
 	trace func(format string, args ...any)
 }
@@ -184,8 +186,7 @@ func simulate(c simCase) simResult {
 			workers[w].tk = p.takeLocked(clk.t, true)
 			workers[w].attempts++
 			res.sent++
-			lag := time.Duration(rng.Int64N(int64(c.jitter) + 1))
-			push(clk.t.Add(lag), simArrive, w)
+			push(clk.t.Add(c.lag(rng)), simArrive, w)
 		}
 	}
 	dispatch()
@@ -237,7 +238,7 @@ func simulate(c simCase) simResult {
 // TestPacerAgainstSimulatedLimits runs issue 11's matrix on the simulated
 // clock: server limits 10, 20 and 30/s, bursts 1, 5 and the limit, the
 // client's --rate 2 and 5 times the limit, limit x 20 requests, 100 ms
-// latency and up to 0.5 ms of arrival jitter. The issue's goal (0.95 of the
+// latency and the measured lag from the pacer to the server (simLag). The issue's goal (0.95 of the
 // limit, 2% of 429s) is measured through the CLI by BenchmarkPacingMatrix;
 // this guards the controller's behaviour, deterministically, with the
 // margins it has in the simulation: every cell at 0.9 of the limit or more,
@@ -247,7 +248,7 @@ func TestPacerAgainstSimulatedLimits(t *testing.T) {
 		for _, burst := range []int{1, 5, int(limit)} {
 			for _, times := range []float64{2, 5} {
 				c := simCase{limit: limit, burst: burst, clientRate: limit * times, requests: int(limit) * 20,
-					workers: 8, latency: 100 * time.Millisecond, jitter: simJitter, seed: 7}
+					workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7}
 				r := simulate(c)
 				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
 				t.Logf("%s: goodput %.3f, 429s %d of %d (%.1f%%), failed %d, %.1f s",
@@ -273,11 +274,22 @@ func TestPacerSimTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20,
-		workers: 8, latency: 100 * time.Millisecond, jitter: simJitter, seed: 7, trace: t.Logf})
+		workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, trace: t.Logf})
 	t.Logf("goodput %.3f, 429s %d of %d, failed %d, %.1f s", r.goodput(limit), r.throttled, r.sent, r.failed, r.elapsed.Seconds())
 }
 
 var simFlag = flag.String("sim", "", "limit,burst,rate of TestPacerSimTrace")
 
-// simJitter is the most a simulated request's arrival lags its departure.
-var simJitter = 500 * time.Microsecond
+// simLag is the time from the pacer to the sandbox's limiter as measured
+// on loopback, the CLI's transport, 8 workers at 29 and 29.5/s against a
+// limit of 30/s with no burst (600 requests each): median 0.30 ms, 90th
+// percentile 0.46-0.50 ms, 99th 0.69-0.75 ms, the longest 2.2-3.1 ms. It is
+// 0.2 ms plus an exponential of mean 0.1 ms, and for 0.5% of requests up to
+// 2.5 ms more (a scheduling delay, a collection).
+func simLag(rng *rand.Rand) time.Duration {
+	d := 200*time.Microsecond + time.Duration(rng.ExpFloat64()*float64(100*time.Microsecond))
+	if rng.Float64() < 0.005 {
+		d += time.Duration(rng.Int64N(int64(2500 * time.Microsecond)))
+	}
+	return d
+}

@@ -19,6 +19,8 @@ type fakeClock struct {
 	timers []*fakeTimer
 	// created, when set, receives the duration of every timer made.
 	created chan time.Duration
+	// early is what Early says (the real clock's timers fire late).
+	early time.Duration
 }
 
 type fakeTimer struct {
@@ -36,6 +38,8 @@ func (c *fakeClock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.t
 }
+
+func (c *fakeClock) Early() time.Duration { return c.early }
 
 func (c *fakeClock) NewTimer(d time.Duration) (<-chan time.Time, func()) {
 	c.mu.Lock()
@@ -391,6 +395,55 @@ func queueHook(p *pacer) <-chan struct{} {
 	joined := make(chan struct{}, 16)
 	p.onQueue = func() { joined <- struct{}{} }
 	return joined
+}
+
+// TestTimerSetEarlyThenYields: on a clock whose timers fire late (the real
+// one), the head of the queue sets its timer Early before its slot and
+// yields the rest of the wait: it leaves at its slot, not before and not a
+// timer's lateness after. A stop in that stretch still stops it.
+func TestTimerSetEarlyThenYields(t *testing.T) {
+	clk := newFakeClock()
+	clk.early = time.Millisecond
+	clk.created = make(chan time.Duration, 4)
+	p := newPacer(pacerConfig{rate: 1, burst: 1, budget: -1, clock: clk})
+	if _, _, err := p.wait(context.Background(), nil, time.Time{}); err != nil {
+		t.Fatal(err) // the one token
+	}
+	slot := clk.Now().Add(time.Second)
+	left := make(chan ticket, 1)
+	go func() {
+		tk, _, err := p.wait(context.Background(), nil, time.Time{})
+		if err != nil {
+			t.Error(err)
+		}
+		left <- tk
+	}()
+	if d := <-clk.created; d != time.Second-clk.early {
+		t.Fatalf("the head's timer is set for %v, want %v", d, time.Second-clk.early)
+	}
+	clk.advance(time.Second - clk.early)
+	select {
+	case tk := <-left:
+		t.Fatalf("left at %v, before its slot %v", tk.sent, slot)
+	default:
+	}
+	clk.advance(clk.early)
+	if tk := <-left; !tk.sent.Equal(slot) {
+		t.Errorf("left at %v, want its slot %v", tk.sent, slot)
+	}
+
+	stop := make(chan struct{})
+	stopped := make(chan error, 1)
+	go func() {
+		_, _, err := p.wait(context.Background(), stop, time.Time{})
+		stopped <- err
+	}()
+	<-clk.created
+	clk.advance(time.Second - clk.early)
+	close(stop)
+	if err := <-stopped; !errors.Is(err, errStopped) {
+		t.Errorf("stopped while yielding: %v, want errStopped", err)
+	}
 }
 
 func TestWaitersLeaveInOrderAndStop(t *testing.T) {
