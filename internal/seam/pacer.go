@@ -405,11 +405,10 @@ func (p *pacer) yieldUntil(ctx context.Context, stop <-chan struct{}, t time.Tim
 		select {
 		case <-wake:
 			return nil
-		case <-stop:
-			return errStopped
-		case <-ctx.Done():
-			return ctx.Err()
 		default:
+		}
+		if err := stopped(ctx, stop); err != nil {
+			return err
 		}
 		runtime.Gosched()
 	}
