@@ -238,11 +238,12 @@ func simulate(c simCase) simResult {
 // TestPacerAgainstSimulatedLimits runs issue 11's matrix on the simulated
 // clock: server limits 10, 20 and 30/s, bursts 1, 5 and the limit, the
 // client's --rate 2 and 5 times the limit, limit x 20 requests, 100 ms
-// latency and the measured lag from the pacer to the server (simLag). The issue's goal (0.95 of the
-// limit, 2% of 429s) is measured through the CLI by BenchmarkPacingMatrix;
-// this guards the controller's behaviour, deterministically, with the
-// margins it has in the simulation: every cell at 0.9 of the limit or more,
-// at most 5% of requests answered 429, none failed.
+// latency and the measured lag from the pacer to the server (simLag). The
+// issue's goal (0.95 of the limit, 2% of 429s) is measured through the CLI
+// by BenchmarkPacingMatrix; this guards the controller's behaviour,
+// deterministically, with the margins it has in the simulation: every cell
+// at 0.9 of the limit or more, at most 5% of requests answered 429, none
+// failed.
 func TestPacerAgainstSimulatedLimits(t *testing.T) {
 	for _, limit := range []float64{10, 20, 30} {
 		for _, burst := range []int{1, 5, int(limit)} {

@@ -400,7 +400,8 @@ func queueHook(p *pacer) <-chan struct{} {
 // TestTimerSetEarlyThenYields: on a clock whose timers fire late (the real
 // one), the head of the queue sets its timer Early before its slot and
 // yields the rest of the wait: it leaves at its slot, not before and not a
-// timer's lateness after. A stop in that stretch still stops it.
+// timer's lateness after. A stop that comes once the timer has fired (in
+// that stretch, or before the waiter has woken to it) still stops it.
 func TestTimerSetEarlyThenYields(t *testing.T) {
 	clk := newFakeClock()
 	clk.early = time.Millisecond
@@ -442,7 +443,7 @@ func TestTimerSetEarlyThenYields(t *testing.T) {
 	clk.advance(time.Second - clk.early)
 	close(stop)
 	if err := <-stopped; !errors.Is(err, errStopped) {
-		t.Errorf("stopped while yielding: %v, want errStopped", err)
+		t.Errorf("stopped after the timer fired: %v, want errStopped", err)
 	}
 }
 
