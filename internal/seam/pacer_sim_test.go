@@ -17,7 +17,14 @@ import (
 // request arrives, 429 with a whole-second Retry-After of at least 1), the
 // client is n workers sending through the pacer's own scheduling and
 // controller code, as do.go does (a 429 waits its Retry-After, then queues
-// again; 5 attempts).
+// again; 5 attempts), first the planning reads, phase after phase as
+// live.Read sends them, then the writes. A request counts as held back
+// only when it waited in the pacer, as in wait. So modelled, it gives the
+// CLI's traces again. At 30/s with no burst and --rate 150 the real run's
+// estimates were 36 and 23.8/s at 1.1 and 1.4 s, then 29.7 at 9.1 s; the
+// simulation's 36 and 23.8 at 1.2 and 1.5 s, then 30.2 at 9.3 s. At 10/s
+// with a burst of 5 and --rate 20: 20, 14.1, 10.1, 12.1, 9.9, 12.6, 9.7
+// against 20, 14.1, 10.1, 12.0, 9.9, 12.7, 10.1.
 
 // simClock is a clock the simulation moves.
 type simClock struct{ t time.Time }
@@ -93,8 +100,16 @@ type simCase struct {
 	burst      int
 	clientRate float64
 	requests   int
-	workers    int
-	latency    time.Duration
+	// reads are the planning reads before the requests, in phases: each
+	// phase starts when the one before it is done (the groups before
+	// their members), and the requests when the last is (the plan needs
+	// every read). nil: none.
+	reads   []int
+	workers int
+	// told: the client is not adaptive; it paces at clientRate, as one
+	// told the server's limit would.
+	told    bool
+	latency time.Duration
 	// lag draws how long a request takes from the pacer to the server's
 	// limiter (the network, the scheduling of both sides).
 	lag  func(*rand.Rand) time.Duration
@@ -118,11 +133,12 @@ func (r simResult) goodput(limit float64) float64 {
 
 func (r simResult) share429() float64 { return float64(r.throttled) / float64(r.sent) }
 
-// simulate runs c through the pacer as an adaptive client with burst 1.
+// simulate runs c through the pacer as an adaptive client with burst 1;
+// as a client told the limit (not adaptive, at c.clientRate) when c.told.
 func simulate(c simCase) simResult {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clk := &simClock{t: t0}
-	p := newPacer(pacerConfig{rate: c.clientRate, burst: 1, adaptive: true, minRate: DefaultMinRate, budget: -1, clock: clk})
+	p := newPacer(pacerConfig{rate: c.clientRate, burst: 1, adaptive: !c.told, minRate: DefaultMinRate, budget: -1, clock: clk})
 	srv := &simServer{limit: c.limit, burst: float64(c.burst), tokens: float64(c.burst), at: t0}
 	rng := rand.New(rand.NewPCG(c.seed, 1))
 
@@ -137,6 +153,7 @@ func simulate(c simCase) simResult {
 		tk       ticket
 		ok       bool
 		ra       time.Duration
+		joined   time.Time // when it joined the pacer's queue
 	}
 	workers := make([]worker, c.workers)
 	var queue []int // workers waiting in the pacer, in order
@@ -148,19 +165,42 @@ func simulate(c simCase) simResult {
 			p.busyLocked(clk.t)
 			p.mu.Unlock()
 		}
+		workers[w].joined = clk.t
 		queue = append(queue, w)
 	}
-	next := 0 // the next request to start
+	// The phases: the reads', then the requests'.
+	phases := append(append([]int(nil), c.reads...), c.requests)
+	total := 0
+	for _, n := range phases {
+		total += n
+	}
+	phase, next, phaseDone := 0, 0, 0 // next: the next request of the phase to start
 	var res simResult
 	done := 0
+	var idle []int // workers with nothing to start until the phase ends
 	start := func(w int) bool {
-		if next == c.requests {
+		if next == phases[phase] {
+			idle = append(idle, w)
 			return false
 		}
 		next++
 		workers[w] = worker{}
 		join(w)
 		return true
+	}
+	finish := func(w int) {
+		done++
+		phaseDone++
+		if phaseDone == phases[phase] && phase+1 < len(phases) {
+			phase, next, phaseDone = phase+1, 0, 0
+			waiting := append(idle, w)
+			idle = nil
+			for _, x := range waiting {
+				start(x)
+			}
+			return
+		}
+		start(w)
 	}
 	for w := range c.workers {
 		start(w)
@@ -183,7 +223,8 @@ func simulate(c simCase) simResult {
 			if len(queue) == 0 {
 				p.idleAt = clk.t
 			}
-			workers[w].tk = p.takeLocked(clk.t, true)
+			// Held: it waited for the rate (it left after it joined).
+			workers[w].tk = p.takeLocked(clk.t, clk.t.After(workers[w].joined))
 			workers[w].attempts++
 			res.sent++
 			push(clk.t.Add(c.lag(rng)), simArrive, w)
@@ -191,7 +232,7 @@ func simulate(c simCase) simResult {
 	}
 	dispatch()
 	var lastSample time.Time
-	for events.Len() > 0 && done < c.requests {
+	for events.Len() > 0 && done < total {
 		ev := heap.Pop(&events).(simEvent)
 		clk.t = ev.at
 		w := ev.worker
@@ -203,8 +244,7 @@ func simulate(c simCase) simResult {
 			if workers[w].ok {
 				res.accepted++
 				p.observe(workers[w].tk, http.StatusOK, 0, false)
-				done++
-				start(w)
+				finish(w)
 				break
 			}
 			res.throttled++
@@ -216,8 +256,7 @@ func simulate(c simCase) simResult {
 			}
 			if workers[w].attempts >= DefaultMaxAttempts {
 				res.failed++
-				done++
-				start(w)
+				finish(w)
 				break
 			}
 			push(ev.at.Add(workers[w].ra), simReady, w)
@@ -237,26 +276,30 @@ func simulate(c simCase) simResult {
 
 // TestPacerAgainstSimulatedLimits runs issue 11's matrix on the simulated
 // clock: server limits 10, 20 and 30/s, bursts 1, 5 and the limit, the
-// client's --rate 2 and 5 times the limit, limit x 20 requests, 100 ms
-// latency and the measured lag from the pacer to the server (simLag). The
-// issue's goal (0.95 of the limit, 2% of 429s) is measured through the CLI
-// by BenchmarkPacingMatrix; this guards the controller's behaviour,
-// deterministically, with the margins it has in the simulation: every cell
-// at 0.9 of the limit or more, at most 5% of requests answered 429, none
-// failed.
+// client's --rate 2 and 5 times the limit, the cell's planning reads, then
+// limit x 20 requests, 100 ms latency and the measured lag from the pacer
+// to the server (simLag). The issue's goal (0.95 of the limit, 2% of 429s)
+// is measured through the CLI by BenchmarkPacingMatrix; this guards the
+// controller's behaviour, deterministically, against what a client told
+// the limit gets in the same cell (paced at plateau x the limit, as the
+// adaptive rate is once it knows): every cell within toldMargin of it, at
+// most 5% of requests answered 429, none failed.
 func TestPacerAgainstSimulatedLimits(t *testing.T) {
+	const toldMargin = 0.1
 	for _, limit := range []float64{10, 20, 30} {
 		for _, burst := range []int{1, 5, int(limit)} {
+			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * 20, reads: simReads(limit),
+				workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, told: true}
+			told := simulate(c).goodput(limit)
 			for _, times := range []float64{2, 5} {
-				c := simCase{limit: limit, burst: burst, clientRate: limit * times, requests: int(limit) * 20,
-					workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7}
+				c.told, c.clientRate = false, limit*times
 				r := simulate(c)
 				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
-				t.Logf("%s: goodput %.3f, 429s %d of %d (%.1f%%), failed %d, %.1f s",
-					name, r.goodput(limit), r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
-				if r.goodput(limit) < 0.9 || r.share429() > 0.05 || r.failed > 0 {
-					t.Errorf("%s: goodput %.3f (want >= 0.9), 429s %.1f%% (want <= 5%%), %d failed (want 0)",
-						name, r.goodput(limit), 100*r.share429(), r.failed)
+				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.1f%%), failed %d, %.1f s",
+					name, r.goodput(limit), told, r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
+				if r.goodput(limit) < told-toldMargin || r.share429() > 0.05 || r.failed > 0 {
+					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.1f%% (want <= 5%%), %d failed (want 0)",
+						name, r.goodput(limit), told-toldMargin, 100*r.share429(), r.failed)
 				}
 			}
 		}
@@ -274,9 +317,25 @@ func TestPacerSimTrace(t *testing.T) {
 	if _, err := fmt.Sscanf(*simFlag, "%v,%d,%v", &limit, &burst, &rate); err != nil {
 		t.Fatal(err)
 	}
-	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20,
+	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20, reads: simReads(limit),
 		workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, trace: t.Logf})
 	t.Logf("goodput %.3f, 429s %d of %d, failed %d, %.1f s", r.goodput(limit), r.throttled, r.sent, r.failed, r.elapsed.Seconds())
+}
+
+// simReads are the planning reads of BenchmarkPacingMatrix's cell at
+// limit, in the phases of live.Read, as its traces show them: the systems;
+// the groups, unmanaged groups and users of each system read; the members
+// of the groups the adds touch (4 groups of one system at 10/s, 8 and 9
+// groups of two at 20 and 30/s).
+func simReads(limit float64) []int {
+	switch {
+	case limit <= 10:
+		return []int{1, 3, 4}
+	case limit <= 20:
+		return []int{1, 6, 8}
+	default:
+		return []int{1, 6, 9}
+	}
 }
 
 var simFlag = flag.String("sim", "", "limit,burst,rate of TestPacerSimTrace")
