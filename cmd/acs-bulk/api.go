@@ -30,6 +30,11 @@ func (a *apiFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&a.Concurrency, "concurrency", 8, "requests in flight at once")
 }
 
+// adaptivePacing is false only in BenchmarkPacingToldLimit, which measures
+// what a client told the server's limit gets, against which the adaptive
+// pacer's matrix is read.
+var adaptivePacing = true
+
 // client builds the Seam client from the environment (SEAM_API_KEY, ...) and
 // the flags; a bad environment or flag is a usage error.
 func (a *apiFlags) client(io *IO, g *globalOptions, adaptive bool) (*seam.Client, error) {
@@ -40,7 +45,7 @@ func (a *apiFlags) client(io *IO, g *globalOptions, adaptive bool) (*seam.Client
 	c, err := seam.New(seam.Options{
 		Rate:           a.Rate,
 		Burst:          a.Burst,
-		Adaptive:       adaptive && a.Rate > 0,
+		Adaptive:       adaptive && adaptivePacing && a.Rate > 0,
 		MaxAttempts:    a.MaxAttempts,
 		AttemptTimeout: a.AttemptTimeout,
 		Logger:         log,

@@ -58,6 +58,38 @@ func BenchmarkPacingMatrix(b *testing.B) {
 	}
 }
 
+// BenchmarkPacingToldLimit is the ceiling the matrix is read against: the
+// same cells with a client told the limit, which paces at the adaptive
+// pacer's plateau below it (seam's plateau, 0.975 of the limit) from the
+// first request and never adapts. What it loses is what no client that
+// must find the limit can win: the planning reads wait for each other's
+// latency, the last answers arrive 100 ms after the last request, and a
+// limit without a burst refuses two requests that arrive closer than its
+// spacing (the plateau leaves 0.85 ms between them at 30/s).
+//
+//	go test -run '^$' -bench PacingToldLimit -benchtime 3x -timeout 60m ./cmd/acs-bulk
+func BenchmarkPacingToldLimit(b *testing.B) {
+	adaptivePacing = false
+	defer func() { adaptivePacing = true }()
+	for _, limit := range []int{10, 20, 30} {
+		for _, burst := range []int{1, 5, limit} {
+			b.Run(fmt.Sprintf("limit=%d/burst=%d", limit, burst), func(b *testing.B) {
+				var sum pacingCell
+				n := 0
+				for b.Loop() {
+					sum.add(pacingApply(b, limit, burst, float64(limit)*toldShare))
+					n++
+				}
+				sum.report(b, n)
+			})
+		}
+	}
+}
+
+// toldShare is the share of the limit BenchmarkPacingToldLimit paces at:
+// the adaptive pacer's plateau (internal/seam's plateau constant).
+const toldShare = 0.975
+
 // BenchmarkPacingRateBound is the case where nothing pushes back: 3,000 adds
 // at --rate 50 --concurrency 16 against a sandbox without a limit, 100 ms
 // latency. The rate allows them in 60 s; ratio is the write phase's time
