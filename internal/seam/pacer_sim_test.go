@@ -178,15 +178,15 @@ func simulate(c simCase) simResult {
 	var res simResult
 	done := 0
 	var idle []int // workers with nothing to start until the phase ends
-	start := func(w int) bool {
+	// start gives w the phase's next request, or leaves it idle.
+	start := func(w int) {
 		if next == phases[phase] {
 			idle = append(idle, w)
-			return false
+			return
 		}
 		next++
 		workers[w] = worker{}
 		join(w)
-		return true
 	}
 	finish := func(w int) {
 		done++
