@@ -24,7 +24,7 @@ lint: ## gofmt, go vet, staticcheck, and go.mod tidiness
 bench: ## run the quick benchmarks (parsing, planning, client, sandbox, executor)
 	$(GO) test -run '^$$' -bench . -skip 'Pacing|ReadScale|PlanExternal' -benchmem ./...
 
-bench-pacing: ## run the pacing benchmarks through the CLI: the limit x burst x --rate matrix, a client told the limit, rate-bound and sequential (about 17 minutes)
+bench-pacing: ## run the pacing benchmarks through the CLI: the limit x burst x --rate matrix, a client told the limit, long runs, rate-bound and sequential (about 31 minutes)
 	$(GO) test -run '^$$' -bench Pacing -benchtime 1x -timeout 60m ./cmd/acs-bulk
 
 bench-scale: ## read and plan a workspace of 200,000 and 1,000,000 memberships (requests; wall and peak RSS beside a minimal client; needs python3)

@@ -29,9 +29,15 @@ import (
 //     server took, times their rate (above its limit a server takes just
 //     its limit), or repeatFactor of the estimate before refineSample
 //     answers; not below the plateau a probe started from (the server
-//     took that for a whole hold). Refused at the
-//     plateau, below the estimate: belowRefused of the rate refused when it
-//     comes within rareRefusal of the last event, else a step of rareStep
+//     took that for a whole hold). That is a guess, probed again soon,
+//     after the start and after the first probe (which tests the start's
+//     estimate). From the second probe on, not below the estimate whose
+//     plateau the probe started from, and the probe's hold stays: a server
+//     that allows a burst lets a probe run past its limit, so that the cut
+//     after it is refused too, which is the same event, not a reason to
+//     probe sooner. Refused at the plateau, below the estimate:
+//     belowRefused of the rate refused when it comes within rareRefusal of
+//     the last event, else a step of rareStep
 //     (a limit that allows no burst refuses two requests that arrive closer
 //     than its spacing, and the network does not keep the client's spacing
 //     exactly: a rare 429 there is noise, not a lower limit).
@@ -50,10 +56,10 @@ import (
 //     was too low, is found again. The curve stands still while no request
 //     waits for the rate (the planner's reads between two steps, a quiet
 //     moment): a rate that is not used proves nothing. The hold is
-//     startHold after the start, firstHold after a guess (a quick repeat,
-//     a refinement), and doubles from baseHold up to maxHold with each
-//     event at which the estimate held or was measured: a steady limit is
-//     probed less and less often.
+//     startHold after the start, firstHold after a guess (a quick repeat
+//     of the start's or the first probe's cut, a refinement), and doubles
+//     from baseHold up to maxHold with each event at which the estimate
+//     held or was measured: a steady limit is probed less and less often.
 //   - The client's bucket empties at a cut (the server's is empty) and
 //     holds one token from then on: no burst after a 429 or a pause.
 //
@@ -97,6 +103,9 @@ const (
 	// An event whose estimate is at least holdsWithin of the last one
 	// confirms it: the hold doubles.
 	holdsWithin = 0.95
+	// From the settledProbes-th probe on, a probe's cut refused again
+	// keeps the probe's hold and estimate floor (see cutLocked).
+	settledProbes = 2
 	// refineMin refusals, more than the acceptances, among the requests on
 	// their way at an event, and at least refineSample answers, refine it.
 	refineMin    = 2
@@ -236,7 +245,9 @@ type pacer struct {
 	// a whole hold; probeFloor is that of the probe the last event ended,
 	// under which a quick repeat does not go.
 	floor, probeFloor float64
-	lowest            float64
+	// probes counts the events that ended a probe.
+	probes int
+	lowest float64
 	// The last event: the 429 of a request sent at evSent. The fate of the
 	// requests sent after it and before the cut refines the estimate.
 	evSent      time.Time
@@ -675,8 +686,7 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 		est = max(min(p.okRate, est), est*0.5)
 		p.hold = startHold
 	case now.Sub(p.cutAt) < quickRepeat || t.rate <= p.cutRate*1.02:
-		// Refused again right after the cut: it was not deep enough. That
-		// is a guess, to be probed again soon.
+		// Refused again right after the cut: it was not deep enough.
 		est = min(est, p.estimate) * repeatFactor
 		if w := p.win; w.all >= refineSample {
 			// The share the server took of what was sent since the cut,
@@ -684,8 +694,22 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 			// just its limit.
 			est = min(t.rate, p.estimate, w.rateSum/float64(w.all)*float64(w.ok)/float64(w.all))
 		}
-		est = max(est, p.probeFloor)
-		p.hold = firstHold
+		if p.probeFloor > 0 && p.probes >= settledProbes {
+			// The cut ended a probe, not the first: the server took the
+			// plateau it started from for a whole hold, and that
+			// estimate has been probed before. A server that allows a
+			// burst lets a probe run past its limit, so that the cut
+			// after it is refused too: the same event, not a reason to
+			// probe sooner. The estimate is at least the one the probe
+			// started from, and the hold the probe's event set stays.
+			est = max(est, p.probeFloor/plateau)
+		} else {
+			// A guess, probed again soon (the first probe tests the
+			// start's estimate, which came from a few answers); not
+			// below the plateau a probe started from.
+			est = max(est, p.probeFloor)
+			p.hold = firstHold
+		}
 	default:
 		if w, span := p.win, p.win.lastOK.Sub(p.adjustedAt); span >= minSpan && w.ok >= minAccepted {
 			// Between two 429s the server's bucket went from empty to
@@ -722,6 +746,9 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 		} else {
 			p.hold = firstHold
 		}
+	}
+	if p.floor > 0 {
+		p.probes++
 	}
 	p.probeFloor, p.floor = p.floor, 0
 	est = p.clampLocked(est)

@@ -353,3 +353,30 @@ func simLag(rng *rand.Rand) time.Duration {
 	}
 	return d
 }
+
+// TestPacerLongRunProbesLessOften runs the matrix's cells for 300 seconds
+// (limit x 300 requests), as a nightly run of a few thousand changes
+// lasts: a steady limit is probed less and less often, so at most
+// longRun429s of the requests draw a 429, and the goodput stays within
+// longRunMargin of a client told the limit.
+func TestPacerLongRunProbesLessOften(t *testing.T) {
+	const longRun429s, longRunMargin = 0.01, 0.05
+	for _, limit := range []float64{10, 20, 30} {
+		for _, burst := range []int{1, 5, int(limit)} {
+			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * 300, reads: simReads(limit),
+				workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, told: true}
+			told := simulate(c).goodput(limit)
+			for _, times := range []float64{2, 5} {
+				c.told, c.clientRate = false, limit*times
+				r := simulate(c)
+				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
+				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.2f%%), failed %d, %.0f s",
+					name, r.goodput(limit), told, r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
+				if r.goodput(limit) < told-longRunMargin || r.share429() > longRun429s || r.failed > 0 {
+					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.2f%% (want <= %v%%), %d failed (want 0)",
+						name, r.goodput(limit), told-longRunMargin, 100*r.share429(), 100*longRun429s, r.failed)
+				}
+			}
+		}
+	}
+}

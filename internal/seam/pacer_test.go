@@ -684,3 +684,77 @@ func TestQuickRepeatTakesTheShareAccepted(t *testing.T) {
 		t.Fatalf("the case does not tell the share from repeatFactor (%v)", old)
 	}
 }
+
+// TestRepeatAfterAProbe: a probe refused, then its cut refused too (a
+// server that allows a burst lets a probe run past its limit). After the
+// first probe, which tests the start's estimate, that is a guess, probed
+// again soon. From the second on it is the probe's event still: the
+// estimate does not go below the one whose plateau the server took for a
+// whole hold, and the hold the probe's event doubled stays, so that a
+// steady limit is probed less and less often.
+func TestRepeatAfterAProbe(t *testing.T) {
+	clk := newFakeClock()
+	p := afterTheStart(clk)
+	// The start's estimate, refused again right after its cut: a guess.
+	clk.advance(quickRepeat / 2)
+	p.rateNow()
+	p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	if p.hold != firstHold {
+		t.Fatalf("hold %v after a repeat of the start, want %v", p.hold, firstHold)
+	}
+
+	// probeAndRepeat lets the plateau hold, the probe grow past the
+	// estimate and be refused, then its cut be refused too, the server
+	// taking one of the three requests sent since. It returns the
+	// estimate the probe started from and the share the repeat measured.
+	probeAndRepeat := func(n int) (float64, float64) {
+		est := p.estimate
+		clk.advance(climbTime + p.hold + 2*time.Second)
+		p.rateNow()
+		probe := p.send(true)
+		if probe.rate <= est {
+			t.Fatalf("probe %d sent at %v, want above the estimate %v", n, probe.rate, est)
+		}
+		p.observe(probe, http.StatusTooManyRequests, time.Second, true)
+		if p.hold != baseHold {
+			t.Fatalf("hold %v after probe %d's 429, want %v", p.hold, n, baseHold)
+		}
+		var sent []ticket
+		for range 3 {
+			clk.advance(50 * time.Millisecond)
+			p.rateNow()
+			sent = append(sent, p.send(true))
+		}
+		p.observe(sent[0], http.StatusTooManyRequests, time.Second, true)
+		p.observe(sent[1], http.StatusOK, 0, false)
+		p.observe(sent[2], http.StatusTooManyRequests, time.Second, true)
+		share := (sent[0].rate + sent[1].rate + sent[2].rate) / 3 / 3
+		if share >= est*plateau {
+			t.Fatalf("probe %d: the case does not test the floor: share %v, plateau %v", n, share, est*plateau)
+		}
+		return est, share
+	}
+
+	est, _ := probeAndRepeat(1)
+	if !near(p.estimate, est*plateau) || p.hold != firstHold {
+		t.Errorf("after the first probe's repeat: estimate %v, hold %v; want the plateau it started from %v, %v",
+			p.estimate, p.hold, est*plateau, firstHold)
+	}
+
+	est, _ = probeAndRepeat(2)
+	if !near(p.estimate, est) {
+		t.Errorf("estimate %v after the second probe's repeat, want the one the probe started from: %v", p.estimate, est)
+	}
+	if p.hold != baseHold {
+		t.Errorf("hold %v after the second probe's repeat, want the probe's %v", p.hold, baseHold)
+	}
+	// The next probe starts after the climb and that hold, not sooner.
+	clk.advance(climbTime + baseHold - time.Second)
+	if got, want := p.rateNow(), est*plateau; !near(got, want) {
+		t.Errorf("a second before the end of the hold: %v, want the plateau %v", got, want)
+	}
+	clk.advance(2 * time.Second)
+	if got := p.rateNow(); got <= est*plateau {
+		t.Errorf("a second after the hold: %v, want a probe above the plateau %v", got, est*plateau)
+	}
+}
