@@ -286,20 +286,29 @@ func simulate(c simCase) simResult {
 // most 5% of requests answered 429, none failed.
 func TestPacerAgainstSimulatedLimits(t *testing.T) {
 	const toldMargin = 0.1
+	simMatrixAgainstTold(t, 20, toldMargin, 0.05)
+}
+
+// simMatrixAgainstTold runs the matrix's cells with limit x seconds
+// requests, adaptive at 2 and 5 times the limit, and fails a cell whose
+// goodput is more than margin below a client told the limit, whose share
+// of 429s is above max429, or that failed a request.
+func simMatrixAgainstTold(t *testing.T, seconds int, margin, max429 float64) {
+	t.Helper()
 	for _, limit := range []float64{10, 20, 30} {
 		for _, burst := range []int{1, 5, int(limit)} {
-			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * 20, reads: simReads(limit),
+			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * seconds, reads: simReads(limit),
 				workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, told: true}
 			told := simulate(c).goodput(limit)
 			for _, times := range []float64{2, 5} {
 				c.told, c.clientRate = false, limit*times
 				r := simulate(c)
 				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
-				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.1f%%), failed %d, %.1f s",
+				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.2f%%), failed %d, %.1f s",
 					name, r.goodput(limit), told, r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
-				if r.goodput(limit) < told-toldMargin || r.share429() > 0.05 || r.failed > 0 {
-					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.1f%% (want <= 5%%), %d failed (want 0)",
-						name, r.goodput(limit), told-toldMargin, 100*r.share429(), r.failed)
+				if r.goodput(limit) < told-margin || r.share429() > max429 || r.failed > 0 {
+					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.2f%% (want <= %v%%), %d failed (want 0)",
+						name, r.goodput(limit), told-margin, 100*r.share429(), 100*max429, r.failed)
 				}
 			}
 		}
@@ -361,22 +370,5 @@ func simLag(rng *rand.Rand) time.Duration {
 // longRunMargin of a client told the limit.
 func TestPacerLongRunProbesLessOften(t *testing.T) {
 	const longRun429s, longRunMargin = 0.01, 0.05
-	for _, limit := range []float64{10, 20, 30} {
-		for _, burst := range []int{1, 5, int(limit)} {
-			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * 300, reads: simReads(limit),
-				workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, told: true}
-			told := simulate(c).goodput(limit)
-			for _, times := range []float64{2, 5} {
-				c.told, c.clientRate = false, limit*times
-				r := simulate(c)
-				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
-				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.2f%%), failed %d, %.0f s",
-					name, r.goodput(limit), told, r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
-				if r.goodput(limit) < told-longRunMargin || r.share429() > longRun429s || r.failed > 0 {
-					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.2f%% (want <= %v%%), %d failed (want 0)",
-						name, r.goodput(limit), told-longRunMargin, 100*r.share429(), 100*longRun429s, r.failed)
-				}
-			}
-		}
-	}
+	simMatrixAgainstTold(t, 300, longRunMargin, longRun429s)
 }
