@@ -48,6 +48,20 @@ import (
 //     rate run past its limit before a 429, is measured. The fate of the
 //     requests on their way at the first 429 refines the estimate: if most
 //     of them were refused too, the rate was far above the limit.
+//   - The start measures the server's burst: how far its requests ran
+//     ahead of the estimate (a bucket that drains at the estimate and
+//     fills by one per request) up to its first 429. A probe refused
+//     having run ahead of the estimate by no more than that (burstSlack
+//     times it, plus one) met that burst, not a new limit: the estimate
+//     steps up by acceptedSlack only, and the cut goes below the limit,
+//     where a cut from the rate refused would be refused again only to
+//     measure what is known. A burst hides a limit a few percent above
+//     the estimate, so each such probe steps it up a little (as TCP's
+//     congestion avoidance adds to its window each round), and one a
+//     little high meets a 429 at the plateau. A start that measured fewer
+//     than minBurst requests explains no probe: a server without a burst
+//     refuses a probe as soon as it passes the limit, and the rate
+//     refused is the limit.
 //   - The cut: cutFactor of the estimate (startCut at the end of the start,
 //     whose overshoot is unknown). From there the rate climbs, concave
 //     (CUBIC's curve towards the rate of the last throttle), to plateau x
@@ -74,7 +88,7 @@ import (
 const (
 	startRate    = 10.0
 	startGain    = 2.0
-	startCut     = 0.8
+	startCut     = 0.6
 	cutFactor    = 0.95
 	repeatFactor = 0.85
 	quickRepeat  = 500 * time.Millisecond
@@ -119,6 +133,12 @@ const (
 	// The retry budget counts in fifths of a retry: a retry costs retryCost,
 	// a successful response earns back one fifth.
 	retryCost = 5
+	// The start's burst explains a probe's 429 when it measured at least
+	// minBurst requests and the probe ran ahead by at most burstSlack
+	// times that, plus one; maxStartSends bounds what the start keeps.
+	minBurst      = 3
+	burstSlack    = 1.25
+	maxStartSends = 4096
 )
 
 // ErrNotSent is wrapped by the *APIError of a call that stopped before its
@@ -201,6 +221,9 @@ type ticket struct {
 	rate float64
 	// held says the rate held it back: it waited for a token.
 	held bool
+	// excess is how far the requests sent since the last cut ran ahead
+	// of the estimate when it left, counting it (see excessLocked).
+	excess float64
 }
 
 // pacer is the single choke point every attempt of a Client passes: a token
@@ -247,7 +270,17 @@ type pacer struct {
 	floor, probeFloor float64
 	// probes counts the events that ended a probe.
 	probes int
-	lowest float64
+	// The server's burst, as the start measured it: the start's sends up to
+	// its first 429 (at most maxStartSends), then, at the first probe's
+	// event, how far they ran ahead of the estimate (startBurst; < 0 until
+	// then).
+	startSends []time.Time
+	startBurst float64
+	// excess is the requests sent since the last cut beyond the estimate's
+	// rate, as a bucket draining at the estimate, at excessAt.
+	excess   float64
+	excessAt time.Time
+	lowest   float64
 	// The last event: the 429 of a request sent at evSent. The fate of the
 	// requests sent after it and before the cut refines the estimate.
 	evSent      time.Time
@@ -303,17 +336,18 @@ func newPacer(cfg pacerConfig) *pacer {
 		cfg.clock = realClock{}
 	}
 	p := &pacer{
-		clk:       cfg.clock,
-		adaptive:  cfg.adaptive && cfg.rate > 0,
-		maxRate:   cfg.rate,
-		minRate:   min(cfg.minRate, cfg.rate),
-		rate:      cfg.rate,
-		burst:     float64(max(cfg.burst, 1)),
-		lowest:    cfg.rate,
-		budget:    cfg.budget * retryCost,
-		budgetCap: cfg.budget * retryCost,
-		changed:   make(chan struct{}),
-		hold:      firstHold,
+		clk:        cfg.clock,
+		adaptive:   cfg.adaptive && cfg.rate > 0,
+		maxRate:    cfg.rate,
+		minRate:    min(cfg.minRate, cfg.rate),
+		rate:       cfg.rate,
+		burst:      float64(max(cfg.burst, 1)),
+		lowest:     cfg.rate,
+		budget:     cfg.budget * retryCost,
+		budgetCap:  cfg.budget * retryCost,
+		changed:    make(chan struct{}),
+		hold:       firstHold,
+		startBurst: -1,
 	}
 	p.tokens = p.burst
 	p.filled = p.clk.Now()
@@ -518,7 +552,48 @@ func (p *pacer) takeLocked(now time.Time, held bool) ticket {
 		p.refillLocked(now)
 		p.tokens--
 	}
-	return ticket{sent: now, rate: p.rate, held: held}
+	t := ticket{sent: now, rate: p.rate, held: held}
+	if p.adaptive {
+		if p.cutAt.IsZero() && len(p.startSends) < maxStartSends {
+			p.startSends = append(p.startSends, now)
+		}
+		t.excess = p.excessLocked(now)
+	}
+	return t
+}
+
+// excessLocked counts a request sent at now in the excess: a bucket that
+// drains at the estimate and fills by one per request, which is how far
+// the requests ran ahead of the estimate (a server that counts with a
+// token bucket at that rate refuses them beyond its burst).
+func (p *pacer) excessLocked(now time.Time) float64 {
+	if p.estimate > 0 {
+		p.excess = max(0, p.excess-now.Sub(p.excessAt).Seconds()*p.estimate)
+	}
+	p.excess++
+	p.excessAt = now
+	return p.excess
+}
+
+// burstExplainsLocked reports whether the 429 of a probe's request t is
+// the burst the start measured, at the estimate: the probe ran ahead of
+// the estimate by no more than the start did before its first 429, so the
+// server's bucket is the one the start found and the limit has not moved.
+func (p *pacer) burstExplainsLocked(t ticket) bool {
+	if p.startBurst < 0 {
+		// The start's sends, at the estimate the first probe started from.
+		q, at := 0.0, time.Time{}
+		for i, s := range p.startSends {
+			if i > 0 {
+				q = max(0, q-s.Sub(at).Seconds()*p.estimate)
+			}
+			q++
+			at = s
+			p.startBurst = max(p.startBurst, q)
+		}
+		p.startSends = nil
+	}
+	return p.startBurst >= minBurst && t.excess <= p.startBurst*burstSlack+1
 }
 
 // setRateLocked changes the bucket's rate from now on.
@@ -630,6 +705,7 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 				p.adjustedAt, p.curveAt = now, now
 				p.hold = firstHold // a guess from a few answers
 				p.win = window{}
+				p.excess, p.excessAt = 0, now
 			}
 		}
 	}
@@ -726,6 +802,18 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 				measured = true
 			}
 		}
+		if !measured && p.floor > 0 && t.rate > p.estimate && p.burstExplainsLocked(t) {
+			// A probe refused having run ahead of the estimate by no
+			// more than the start did: the server's burst let it run
+			// past the limit, which has not moved by more than a burst
+			// can hide. Cut from the rate refused, it would be refused
+			// again, only to measure what is known. A step up by
+			// acceptedSlack, as TCP's congestion avoidance adds to its
+			// window each round: an estimate a little low rises probe
+			// by probe, one a little high meets a 429 at the plateau.
+			est = p.estimate * (1 + acceptedSlack)
+			measured = true
+		}
 		switch {
 		case measured || t.rate > p.estimate:
 		case now.Sub(p.cutAt) < rareRefusal:
@@ -757,6 +845,13 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	p.cutAt, p.adjustedAt, p.curveAt = now, now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
 	p.win = window{}
+	if wasProbing {
+		// The start's sends up to its first 429.
+		for len(p.startSends) > 0 && p.startSends[len(p.startSends)-1].After(t.sent) {
+			p.startSends = p.startSends[:len(p.startSends)-1]
+		}
+	}
+	p.excess, p.excessAt = 0, now
 	factor := cutFactor
 	if wasProbing {
 		// The first 429 may come far above the limit (a server that allows

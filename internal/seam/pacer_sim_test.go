@@ -20,11 +20,12 @@ import (
 // again; 5 attempts), first the planning reads, phase after phase as
 // live.Read sends them, then the writes. A request counts as held back
 // only when it waited in the pacer, as in wait. So modelled, it gives the
-// CLI's traces again. At 30/s with no burst and --rate 150 the real run's
-// estimates were 36 and 23.8/s at 1.1 and 1.4 s, then 29.7 at 9.1 s; the
-// simulation's 36 and 23.8 at 1.2 and 1.5 s, then 30.2 at 9.3 s. At 10/s
-// with a burst of 5 and --rate 20: 20, 14.1, 10.1, 12.1, 9.9, 12.6, 9.7
-// against 20, 14.1, 10.1, 12.0, 9.9, 12.7, 10.1.
+// CLI's traces again. With an earlier version of the controller, at 30/s
+// with no burst and --rate 150 the real run's estimates were 36 and
+// 23.8/s at 1.1 and 1.4 s, then 29.7 at 9.1 s; the simulation's 36 and
+// 23.8 at 1.2 and 1.5 s, then 30.2 at 9.3 s. At 10/s with a burst of 5 and
+// --rate 20: 20, 14.1, 10.1, 12.1, 9.9, 12.6, 9.7 against 20, 14.1, 10.1,
+// 12.0, 9.9, 12.7, 10.1.
 
 // simClock is a clock the simulation moves.
 type simClock struct{ t time.Time }

@@ -307,10 +307,16 @@ func TestRetryAfterWhoWaits(t *testing.T) {
 			}
 			p.mu.Lock()
 			at := p.nextLocked(clk.Now())
-			tokens := p.tokens
+			tokens, until := p.tokens, p.paused
 			p.mu.Unlock()
-			if paused := at.After(clk.Now()) && !at.Before(clk.Now().Add(tc.retryAfter)); paused != tc.wantPause {
-				t.Errorf("next request at %v, now %v: paused %v, want %v", at, clk.Now(), paused, tc.wantPause)
+			// Everyone waits: the shared pause, until the Retry-After at
+			// least, and the next request not before it. (Without it, the
+			// next one may still wait for the rate the 429 cut to.)
+			if paused := until.After(clk.Now()); paused != tc.wantPause {
+				t.Errorf("paused until %v, now %v: paused %v, want %v", until, clk.Now(), paused, tc.wantPause)
+			}
+			if end := clk.Now().Add(tc.retryAfter); tc.wantPause && (until.Before(end) || at.Before(end)) {
+				t.Errorf("paused until %v, next request at %v; want both at least %v", until, at, end)
 			}
 			if tc.wantPause && tokens > 1 {
 				t.Errorf("%v tokens after the pause: it must not refill a burst", tokens)
@@ -756,5 +762,67 @@ func TestRepeatAfterAProbe(t *testing.T) {
 	clk.advance(2 * time.Second)
 	if got := p.rateNow(); got <= est*plateau {
 		t.Errorf("a second after the hold: %v, want a probe above the plateau %v", got, est*plateau)
+	}
+}
+
+// TestBurstExplainsAProbe: a server that allows a burst lets a probe run
+// past its limit before the 429, by as much as its burst. When the probe
+// ran ahead of the estimate by no more than the start did before its first
+// 429, the limit has not moved by more than a burst hides: the estimate
+// steps up by acceptedSlack only, so the cut goes below the limit instead
+// of to a rate the server refuses again. A probe that ran further, or
+// after a start that found no burst, takes the rate refused.
+func TestBurstExplainsAProbe(t *testing.T) {
+	// spaced is a start whose requests left at its pacing rate, a 429
+	// ending it: no burst.
+	spaced := func(clk *fakeClock) *pacer {
+		p := adaptivePacer(clk, 100)
+		for range 20 {
+			clk.advance(time.Duration(float64(time.Second) / p.rateNow()))
+			p.observe(p.send(true), http.StatusOK, 0, false)
+		}
+		clk.advance(time.Duration(float64(time.Second) / p.rateNow()))
+		p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+		return p
+	}
+	for _, tc := range []struct {
+		name      string
+		start     func(*fakeClock) *pacer
+		ahead     int // requests the probe sends at once, the last refused
+		explained bool
+	}{
+		// afterTheStart sends its 21 requests at once: a burst of 21.
+		{"within the start's burst", afterTheStart, 20, true},
+		{"past the start's burst", afterTheStart, 30, false},
+		{"after a start without a burst", spaced, 5, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			p := tc.start(clk)
+			est := p.estimate
+			clk.advance(climbTime + p.hold + 2*time.Second)
+			p.rateNow()
+			var last ticket
+			for range tc.ahead {
+				last = p.send(true)
+			}
+			if last.rate <= est {
+				t.Fatalf("probe sent at %v, want above the estimate %v", last.rate, est)
+			}
+			p.observe(last, http.StatusTooManyRequests, time.Second, true)
+			want := last.rate
+			if tc.explained {
+				want = est * (1 + acceptedSlack)
+			}
+			if !near(p.estimate, want) {
+				t.Errorf("estimate %v after the probe's 429 at %v (estimate %v before), want %v", p.estimate, last.rate, est, want)
+			}
+			if got := p.rateNow(); !near(got, want*cutFactor) {
+				t.Errorf("rate %v after the cut, want %v", got, want*cutFactor)
+			}
+			if p.hold != baseHold {
+				t.Errorf("hold %v, want %v: the estimate held", p.hold, baseHold)
+			}
+		})
 	}
 }
