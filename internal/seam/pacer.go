@@ -685,12 +685,15 @@ func (p *pacer) observe(t ticket, status int, retryAfter time.Duration, hasRetry
 	if p.adaptive && !p.cutAt.IsZero() && t.sent.After(p.evSent) && !t.sent.After(p.cutAt) {
 		// A request that was on its way when the limit was hit: how many
 		// of them the server still took says how far above it we were.
-		if status == http.StatusTooManyRequests {
+		// A 5xx or no answer says nothing of the limit.
+		switch {
+		case status == http.StatusTooManyRequests:
 			p.evRej++
-		} else if status < 500 {
+			p.evRateSum += t.rate
+		case status > 0 && status < 500:
 			p.evOK++
+			p.evRateSum += t.rate
 		}
-		p.evRateSum += t.rate
 		if n := p.evOK + p.evRej; n >= refineSample && p.evRej >= refineMin && p.evOK <= p.evRej {
 			est := p.evRateSum / float64(n) * max(float64(p.evOK), 0.5) / float64(n)
 			if est < p.estimate {

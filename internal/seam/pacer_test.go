@@ -279,6 +279,37 @@ func TestInFlightRefusalsRefineTheEstimate(t *testing.T) {
 	}
 }
 
+// TestInFlightFailuresDoNotRefine: among the requests on their way at the
+// event, a 5xx or a request with no answer (status 0) says nothing of the
+// limit: neither taken nor refused, and its rate is not in the share.
+func TestInFlightFailuresDoNotRefine(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	for range 30 {
+		p.observe(p.send(true), http.StatusOK, 0, false)
+	}
+	r := startRate + 30*startGain
+	trigger := p.send(true)
+	var behind []ticket
+	for range 5 {
+		clk.advance(25 * time.Millisecond)
+		behind = append(behind, p.send(true))
+	}
+	p.observe(trigger, http.StatusTooManyRequests, time.Second, true)
+	event := p.estimate
+	p.observe(behind[0], http.StatusServiceUnavailable, 0, false)
+	p.observe(behind[1], 0, 0, false)
+	p.observe(behind[2], http.StatusTooManyRequests, time.Second, true)
+	if got := p.estimate; !near(got, event) {
+		t.Fatalf("estimate %v after a 503, no answer and one refusal, want the event's %v", got, event)
+	}
+	p.observe(behind[3], http.StatusOK, 0, false)
+	p.observe(behind[4], http.StatusTooManyRequests, time.Second, true)
+	if got, want := p.estimate, r/3; !near(got, want) {
+		t.Errorf("estimate %v, want the share of the three answers that count: %v", got, want)
+	}
+}
+
 func TestRetryAfterWhoWaits(t *testing.T) {
 	cases := []struct {
 		name       string
