@@ -244,21 +244,28 @@ func TestLater429s(t *testing.T) {
 	}
 }
 
-func TestInFlightRefusalsRefineTheEstimate(t *testing.T) {
-	clk := newFakeClock()
+// onTheirWay is an adaptive pacer at --rate 100 whose probing start 30
+// successes grew, then n requests sent 25 ms apart behind the one that will
+// draw its first 429: the rate they all left at, that one, and the others.
+func onTheirWay(clk *fakeClock, n int) (*pacer, float64, ticket, []ticket) {
 	p := adaptivePacer(clk, 100)
 	for range 30 {
 		p.observe(p.send(true), http.StatusOK, 0, false)
 	}
-	// At the rate reached the server's burst runs out: the first refusal,
-	// and four requests behind it, of which the server took one.
-	r := startRate + 30*startGain
 	trigger := p.send(true)
 	var behind []ticket
-	for range 4 {
+	for range n {
 		clk.advance(25 * time.Millisecond)
 		behind = append(behind, p.send(true))
 	}
+	return p, startRate + 30*startGain, trigger, behind
+}
+
+func TestInFlightRefusalsRefineTheEstimate(t *testing.T) {
+	clk := newFakeClock()
+	// At the rate reached the server's burst runs out: the first refusal,
+	// and four requests behind it, of which the server took one.
+	p, r, trigger, behind := onTheirWay(clk, 4)
 	p.observe(trigger, http.StatusTooManyRequests, time.Second, true)
 	p.observe(behind[0], http.StatusOK, 0, false)
 	p.observe(behind[1], http.StatusTooManyRequests, time.Second, true)
@@ -284,17 +291,7 @@ func TestInFlightRefusalsRefineTheEstimate(t *testing.T) {
 // limit: neither taken nor refused, and its rate is not in the share.
 func TestInFlightFailuresDoNotRefine(t *testing.T) {
 	clk := newFakeClock()
-	p := adaptivePacer(clk, 100)
-	for range 30 {
-		p.observe(p.send(true), http.StatusOK, 0, false)
-	}
-	r := startRate + 30*startGain
-	trigger := p.send(true)
-	var behind []ticket
-	for range 5 {
-		clk.advance(25 * time.Millisecond)
-		behind = append(behind, p.send(true))
-	}
+	p, r, trigger, behind := onTheirWay(clk, 5)
 	p.observe(trigger, http.StatusTooManyRequests, time.Second, true)
 	event := p.estimate
 	p.observe(behind[0], http.StatusServiceUnavailable, 0, false)
