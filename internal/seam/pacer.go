@@ -567,12 +567,15 @@ func (p *pacer) takeLocked(now time.Time, held bool) ticket {
 // the requests ran ahead of the estimate (a server that counts with a
 // token bucket at that rate refuses them beyond its burst).
 func (p *pacer) excessLocked(now time.Time) float64 {
-	if p.estimate > 0 {
-		p.excess = max(0, p.excess-now.Sub(p.excessAt).Seconds()*p.estimate)
-	}
-	p.excess++
+	p.excess = ahead(p.excess, now.Sub(p.excessAt), p.estimate)
 	p.excessAt = now
 	return p.excess
+}
+
+// ahead is how far requests ran ahead of rate: q before, then one more
+// request d later (a bucket that drains at rate and fills by one).
+func ahead(q float64, d time.Duration, rate float64) float64 {
+	return max(0, q-d.Seconds()*rate) + 1
 }
 
 // burstExplainsLocked reports whether the 429 of a probe's request t is
@@ -582,13 +585,13 @@ func (p *pacer) excessLocked(now time.Time) float64 {
 func (p *pacer) burstExplainsLocked(t ticket) bool {
 	if p.startBurst < 0 {
 		// The start's sends, at the estimate the first probe started from.
-		q, at := 0.0, time.Time{}
+		q := 0.0
 		for i, s := range p.startSends {
 			if i > 0 {
-				q = max(0, q-s.Sub(at).Seconds()*p.estimate)
+				q = ahead(q, s.Sub(p.startSends[i-1]), p.estimate)
+			} else {
+				q = 1
 			}
-			q++
-			at = s
 			p.startBurst = max(p.startBurst, q)
 		}
 		p.startSends = nil
@@ -848,12 +851,6 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 	p.cutAt, p.adjustedAt, p.curveAt = now, now, now
 	p.evSent, p.evOK, p.evRej, p.evRateSum = t.sent, 0, 0, 0
 	p.win = window{}
-	if wasProbing {
-		// The start's sends up to its first 429.
-		for len(p.startSends) > 0 && p.startSends[len(p.startSends)-1].After(t.sent) {
-			p.startSends = p.startSends[:len(p.startSends)-1]
-		}
-	}
 	p.excess, p.excessAt = 0, now
 	factor := cutFactor
 	if wasProbing {
@@ -861,6 +858,10 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 		// a burst let the probing start run past it): cut deeper, as TCP
 		// does at the end of its slow start, and climb back.
 		factor = startCut
+		// The start's sends up to its first 429 measure its burst.
+		for len(p.startSends) > 0 && p.startSends[len(p.startSends)-1].After(t.sent) {
+			p.startSends = p.startSends[:len(p.startSends)-1]
+		}
 	}
 	p.cutRate = p.clampLocked(est * factor)
 	p.lowest = min(p.lowest, p.cutRate)
