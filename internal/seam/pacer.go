@@ -63,7 +63,8 @@ import (
 //     refuses a probe as soon as it passes the limit, and the rate
 //     refused is the limit.
 //   - The cut: cutFactor of the estimate (startCut at the end of the start,
-//     whose overshoot is unknown). From there the rate climbs, concave
+//     whose overshoot is unknown, unless the start was refused within
+//     nearStart of its first rate). From there the rate climbs, concave
 //     (CUBIC's curve towards the rate of the last throttle), to plateau x
 //     the estimate in climbTime, holds, then probes past it, growing by
 //     probeGrowth a second, so that a limit that rose, or an estimate that
@@ -89,6 +90,7 @@ const (
 	startRate    = 10.0
 	startGain    = 2.0
 	startCut     = 0.6
+	nearStart    = 1.25
 	cutFactor    = 0.95
 	repeatFactor = 0.85
 	quickRepeat  = 500 * time.Millisecond
@@ -858,6 +860,13 @@ func (p *pacer) cutLocked(now time.Time, t ticket) {
 		// a burst let the probing start run past it): cut deeper, as TCP
 		// does at the end of its slow start, and climb back.
 		factor = startCut
+		if t.rate <= startRate*nearStart {
+			// Refused before it had grown by much (a limit near the
+			// start's rate, which allows no burst): it cannot have run
+			// far past the limit, and the deeper cut would only cost
+			// the climb back.
+			factor = cutFactor
+		}
 		// The start's sends up to its first 429 measure its burst.
 		for len(p.startSends) > 0 && p.startSends[len(p.startSends)-1].After(t.sent) {
 			p.startSends = p.startSends[:len(p.startSends)-1]

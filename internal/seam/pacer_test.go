@@ -854,3 +854,17 @@ func TestBurstExplainsAProbe(t *testing.T) {
 		})
 	}
 }
+
+func TestStartRefusedNearItsRateCutsLittle(t *testing.T) {
+	clk := newFakeClock()
+	p := adaptivePacer(clk, 100)
+	// One success grows the start to startRate+startGain; the next
+	// request, sent at that rate, is refused: the limit is the rate the
+	// server took, and the start never ran far past it.
+	p.observe(p.send(true), http.StatusOK, 0, false)
+	clk.advance(100 * time.Millisecond)
+	out := p.observe(p.send(true), http.StatusTooManyRequests, time.Second, true)
+	if !out.adjusted || !near(out.estimate, startRate) || !near(out.rate, startRate*cutFactor) {
+		t.Fatalf("outcome %+v, want the estimate %v and rate %v (cutFactor, not startCut)", out, startRate, startRate*cutFactor)
+	}
+}
