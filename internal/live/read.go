@@ -34,6 +34,8 @@ type Want interface {
 	Systems(all []seam.System) ([]string, error)
 	// Groups returns the ids of the groups whose members to read, given
 	// every system and the groups (managed and unmanaged) of those read.
+	// [Read] asks twice: with the managed groups alone, to start their
+	// reads early, then with every group, whose answer decides.
 	Groups(systems []seam.System, groups []seam.AccessGroup) []string
 	// Identities reports whether the workspace's user identities must be
 	// read, given the systems, groups and users read (no members).
@@ -46,14 +48,19 @@ const DefaultConcurrency = 8
 
 // Read reads the live state want asks for: every system; the managed and
 // unmanaged groups and the ACS users of the systems want.Systems picks; the
-// members of the groups want.Groups picks, read as soon as the groups are
-// known, while the users' pages are still coming; and the user identities
-// when want.Identities says so, once the users are read. At most
-// concurrency requests are in flight (DefaultConcurrency when 0).
+// members of the groups want.Groups picks, read as soon as the managed
+// groups are known (the unmanaged list may still be on its way, or waiting
+// for a retry), while the users' pages are still coming, then those the
+// unmanaged groups add; and the user identities when want.Identities says
+// so, once the users are read. At most concurrency requests are in flight
+// (DefaultConcurrency when 0).
 //
 // Requests made, for S systems read, G groups read and U users:
 // 1 (systems) + 2S (managed and unmanaged groups) + G (members) +
-// S*ceil(U/500) (users, paginated) + identities pages when needed.
+// S*ceil(U/500) (users, paginated) + identities pages when needed. A
+// managed group picked before the unmanaged groups were known, and out of
+// the picks once they are (a name both share), costs one request more;
+// its members are not in the snapshot.
 func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, error) {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
@@ -78,8 +85,9 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrency)
-	var groupsRead, usersRead sync.WaitGroup
-	collect := func(wg *sync.WaitGroup, what string, sys seam.System, list func(context.Context, string) ([]seam.AccessGroup, error)) {
+	var managedRead, unmanagedRead, usersRead sync.WaitGroup
+	var managed, unmanaged []seam.AccessGroup
+	collect := func(wg *sync.WaitGroup, into *[]seam.AccessGroup, what string, sys seam.System, list func(context.Context, string) ([]seam.AccessGroup, error)) {
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
@@ -88,14 +96,14 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 				return fmt.Errorf("list %s of %s: %w", what, sys.Name, err)
 			}
 			mu.Lock()
-			snap.Groups = append(snap.Groups, groups...)
+			*into = append(*into, groups...)
 			mu.Unlock()
 			return nil
 		})
 	}
 	for _, sys := range chosen {
-		collect(&groupsRead, "access groups", sys, api.ListAccessGroups)
-		collect(&groupsRead, "unmanaged access groups", sys, api.ListUnmanagedAccessGroups)
+		collect(&managedRead, &managed, "access groups", sys, api.ListAccessGroups)
+		collect(&unmanagedRead, &unmanaged, "unmanaged access groups", sys, api.ListUnmanagedAccessGroups)
 		usersRead.Add(1)
 		g.Go(func() error {
 			defer usersRead.Done()
@@ -110,29 +118,52 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 		})
 	}
 
-	// Members, as soon as the groups are known.
-	groupsRead.Wait()
+	// Members, as soon as the groups are known: those of the managed
+	// groups first (the unmanaged list may still be on its way, or waiting
+	// for a retry), then any the unmanaged ones change.
+	read := map[string]bool{}
+	members := func(groups []seam.AccessGroup) []string {
+		sorted := slices.Clone(groups)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+		names := make(map[string]string, len(sorted))
+		for _, grp := range sorted {
+			names[grp.ID] = grp.Name
+		}
+		picked := want.Groups(systems, sorted)
+		for _, id := range picked {
+			if read[id] {
+				continue
+			}
+			read[id] = true
+			g.Go(func() error {
+				ids, err := api.ListGroupMemberIDs(gctx, id)
+				if err != nil {
+					return fmt.Errorf("list members of %s: %w", names[id], err)
+				}
+				sort.Strings(ids)
+				mu.Lock()
+				snap.Members[id] = ids
+				mu.Unlock()
+				return nil
+			})
+		}
+		return picked
+	}
+	managedRead.Wait()
 	if gctx.Err() != nil {
 		return nil, stopped(ctx, g)
 	}
+	mu.Lock()
+	early := slices.Clone(managed)
+	mu.Unlock()
+	members(early)
+	unmanagedRead.Wait()
+	if gctx.Err() != nil {
+		return nil, stopped(ctx, g)
+	}
+	snap.Groups = append(slices.Clone(managed), unmanaged...)
 	sort.Slice(snap.Groups, func(i, j int) bool { return snap.Groups[i].ID < snap.Groups[j].ID })
-	names := make(map[string]string, len(snap.Groups))
-	for _, grp := range snap.Groups {
-		names[grp.ID] = grp.Name
-	}
-	for _, id := range want.Groups(systems, snap.Groups) {
-		g.Go(func() error {
-			ids, err := api.ListGroupMemberIDs(gctx, id)
-			if err != nil {
-				return fmt.Errorf("list members of %s: %w", names[id], err)
-			}
-			sort.Strings(ids)
-			mu.Lock()
-			snap.Members[id] = ids
-			mu.Unlock()
-			return nil
-		})
-	}
+	final := members(snap.Groups)
 
 	// Identities, once the users are known.
 	usersRead.Wait()
@@ -158,6 +189,13 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	// A managed group read before the unmanaged ones were known that they
+	// took out of the plan (a name both share) is not part of the state.
+	for id := range snap.Members {
+		if !slices.Contains(final, id) {
+			delete(snap.Members, id)
+		}
 	}
 	return snap, nil
 }

@@ -336,7 +336,9 @@ func TestPacerSimTrace(t *testing.T) {
 // limit, in the phases of live.Read, as its traces show them: the systems;
 // the groups, unmanaged groups and users of each system read; the members
 // of the groups the adds touch (4 groups of one system at 10/s, 8 and 9
-// groups of two at 20 and 30/s).
+// groups of two at 20 and 30/s). live.Read starts the members once the
+// managed groups are known, without waiting for the unmanaged ones; here
+// they wait for the whole phase, a little later.
 func simReads(limit float64) []int {
 	switch {
 	case limit <= 10:
