@@ -102,9 +102,10 @@ type simCase struct {
 	clientRate float64
 	requests   int
 	// reads are the planning reads before the requests, in phases: each
-	// phase starts when the one before it is done (the groups before
-	// their members), and the requests when the last is (the plan needs
-	// every read). nil: none.
+	// phase starts when the ones before it are done (the members of the
+	// third phase once the managed groups of the second are known), and
+	// the requests when the last is (the plan needs every read). nil:
+	// none.
 	reads   []int
 	workers int
 	// told: the client is not adaptive; it paces at clientRate, as one
@@ -155,6 +156,7 @@ func simulate(c simCase) simResult {
 		ok       bool
 		ra       time.Duration
 		joined   time.Time // when it joined the pacer's queue
+		phase    int
 	}
 	workers := make([]worker, c.workers)
 	var queue []int // workers waiting in the pacer, in order
@@ -169,39 +171,54 @@ func simulate(c simCase) simResult {
 		workers[w].joined = clk.t
 		queue = append(queue, w)
 	}
-	// The phases: the reads', then the requests'.
+	// The phases: the reads', then the requests'. A phase starts when the
+	// phases before it are done, except the members (the third read
+	// phase), which start once the managed groups are known: live.Read
+	// sends the groups, unmanaged groups and users of each system in that
+	// order, so the last system's managed list is the (3(S-1)+1)th answer
+	// of the phase before.
 	phases := append(append([]int(nil), c.reads...), c.requests)
 	total := 0
 	for _, n := range phases {
 		total += n
 	}
-	phase, next, phaseDone := 0, 0, 0 // next: the next request of the phase to start
+	started := make([]int, len(phases))
+	completed := make([]int, len(phases))
+	startable := func(i int) bool {
+		if i == 2 && i < len(c.reads) {
+			return completed[1] >= c.reads[1]-2
+		}
+		for j := range i {
+			if completed[j] < phases[j] {
+				return false
+			}
+		}
+		return true
+	}
 	var res simResult
 	done := 0
-	var idle []int // workers with nothing to start until the phase ends
-	// start gives w the phase's next request, or leaves it idle.
+	var idle []int // workers with nothing to start until a phase can
+	// start gives w the next request of the first phase that can start
+	// one, or leaves it idle.
 	start := func(w int) {
-		if next == phases[phase] {
-			idle = append(idle, w)
-			return
+		for i := range phases {
+			if started[i] < phases[i] && startable(i) {
+				started[i]++
+				workers[w] = worker{phase: i}
+				join(w)
+				return
+			}
 		}
-		next++
-		workers[w] = worker{}
-		join(w)
+		idle = append(idle, w)
 	}
 	finish := func(w int) {
 		done++
-		phaseDone++
-		if phaseDone == phases[phase] && phase+1 < len(phases) {
-			phase, next, phaseDone = phase+1, 0, 0
-			waiting := append(idle, w)
-			idle = nil
-			for _, x := range waiting {
-				start(x)
-			}
-			return
+		completed[workers[w].phase]++
+		waiting := append(idle, w)
+		idle = nil
+		for _, x := range waiting {
+			start(x)
 		}
-		start(w)
 	}
 	for w := range c.workers {
 		start(w)
@@ -278,67 +295,70 @@ func simulate(c simCase) simResult {
 // TestPacerAgainstSimulatedLimits runs issue 11's matrix on the simulated
 // clock: server limits 10, 20 and 30/s, bursts 1, 5 and the limit, the
 // client's --rate 2 and 5 times the limit, the cell's planning reads, then
-// limit x 20 requests, 100 ms latency and the measured lag from the pacer
-// to the server (simLag). The issue's goal (0.95 of the limit, 2% of 429s)
-// is measured through the CLI by BenchmarkPacingMatrix; this guards the
-// controller's behaviour, deterministically, against what a client told
-// the limit gets in the same cell (paced at plateau x the limit, as the
-// adaptive rate is once it knows): every cell within toldMargin of it, at
-// most 5% of requests answered 429, none failed.
+// limit x 20 requests, at the latencies of simRuns and the measured lag
+// from the pacer to the server (simLag). The issue's goal (0.95 of the
+// limit, 2% of 429s) is measured through the CLI by BenchmarkPacingMatrix;
+// this guards the controller's behaviour, deterministically, against what
+// a client told the limit gets in the same cell (paced at plateau x the
+// limit, as the adaptive rate is once it knows): every cell, averaged over
+// the latencies, within toldMargin of it, at most 5% of requests answered
+// 429, none failed.
 func TestPacerAgainstSimulatedLimits(t *testing.T) {
 	const toldMargin = 0.1
 	simMatrixAgainstTold(t, 20, toldMargin, 0.05)
 }
 
+// simRuns are the latencies and seeds of the lag a cell of
+// simMatrixAgainstTold is averaged over. One run is too deterministic:
+// its outcome can turn on where the start's first 429 falls, on a planning
+// read (which holds up the whole plan for a second) or on a write (which
+// holds up only that write).
+var simRuns = []struct {
+	latency time.Duration
+	seed    uint64
+}{{90 * time.Millisecond, 1}, {95 * time.Millisecond, 2}, {100 * time.Millisecond, 7}, {105 * time.Millisecond, 4}, {110 * time.Millisecond, 5}}
+
 // simMatrixAgainstTold runs the matrix's cells with limit x seconds
 // requests, adaptive at 2 and 5 times the limit, and fails a cell whose
 // goodput is more than margin below a client told the limit, whose share
-// of 429s is above max429, or that failed a request.
+// of 429s is above max429, or that failed a request, each averaged over
+// simRuns (failures summed).
 func simMatrixAgainstTold(t *testing.T, seconds int, margin, max429 float64) {
 	t.Helper()
+	n := float64(len(simRuns))
 	for _, limit := range []float64{10, 20, 30} {
 		for _, burst := range []int{1, 5, int(limit)} {
-			c := simCase{limit: limit, burst: burst, clientRate: limit * plateau, requests: int(limit) * seconds, reads: simReads(limit),
-				workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, told: true}
-			told := simulate(c).goodput(limit)
+			cell := func(told bool, rate float64) (goodput, share429 float64, throttled, sent, failed int) {
+				for _, run := range simRuns {
+					r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * seconds, reads: simReads(limit),
+						workers: 8, latency: run.latency, lag: simLag, seed: run.seed, told: told})
+					goodput += r.goodput(limit) / n
+					share429 += r.share429() / n
+					throttled, sent, failed = throttled+r.throttled, sent+r.sent, failed+r.failed
+				}
+				return goodput, share429, throttled, sent, failed
+			}
+			told, _, _, _, _ := cell(true, limit*plateau)
 			for _, times := range []float64{2, 5} {
-				c.told, c.clientRate = false, limit*times
-				r := simulate(c)
+				g, share, throttled, sent, failed := cell(false, limit*times)
 				name := fmt.Sprintf("limit=%v/burst=%d/rate=%vx", limit, burst, times)
-				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.2f%%), failed %d, %.1f s",
-					name, r.goodput(limit), told, r.throttled, r.sent, 100*r.share429(), r.failed, r.elapsed.Seconds())
-				if r.goodput(limit) < told-margin || r.share429() > max429 || r.failed > 0 {
+				t.Logf("%s: goodput %.3f (told the limit: %.3f), 429s %d of %d (%.2f%%), failed %d",
+					name, g, told, throttled, sent, 100*share, failed)
+				if g < told-margin || share > max429 || failed > 0 {
 					t.Errorf("%s: goodput %.3f (want >= %.3f), 429s %.2f%% (want <= %v%%), %d failed (want 0)",
-						name, r.goodput(limit), told-margin, 100*r.share429(), 100*max429, r.failed)
+						name, g, told-margin, 100*share, 100*max429, failed)
 				}
 			}
 		}
 	}
 }
 
-// TestPacerSimTrace prints one simulated cell's events and rate, for
-// tuning: go test -run PacerSimTrace -v ./internal/seam -args -sim=LIMIT,BURST,RATE
-func TestPacerSimTrace(t *testing.T) {
-	if *simFlag == "" {
-		t.Skip("no -sim")
-	}
-	var limit, rate float64
-	var burst int
-	if _, err := fmt.Sscanf(*simFlag, "%v,%d,%v", &limit, &burst, &rate); err != nil {
-		t.Fatal(err)
-	}
-	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20, reads: simReads(limit),
-		workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, trace: t.Logf})
-	t.Logf("goodput %.3f, 429s %d of %d, failed %d, %.1f s", r.goodput(limit), r.throttled, r.sent, r.failed, r.elapsed.Seconds())
-}
-
 // simReads are the planning reads of BenchmarkPacingMatrix's cell at
 // limit, in the phases of live.Read, as its traces show them: the systems;
 // the groups, unmanaged groups and users of each system read; the members
 // of the groups the adds touch (4 groups of one system at 10/s, 8 and 9
-// groups of two at 20 and 30/s). live.Read starts the members once the
-// managed groups are known, without waiting for the unmanaged ones; here
-// they wait for the whole phase, a little later.
+// groups of two at 20 and 30/s). The members start once the managed
+// groups are known, as in live.Read (see simulate).
 func simReads(limit float64) []int {
 	switch {
 	case limit <= 10:
