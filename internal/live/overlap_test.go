@@ -75,15 +75,23 @@ func (w byName) Groups(_ []seam.System, groups []seam.AccessGroup) []string {
 }
 func (w byName) Identities(*live.Snapshot) bool { return false }
 
-// The members of the managed groups are read while the unmanaged list is
-// still on its way: a retry of that list does not hold them up.
-func TestReadMembersDoNotWaitForTheUnmanagedGroups(t *testing.T) {
-	api := &slowUnmanaged{unmanagedName: "Parking", asked: make(chan struct{})}
-	// The guard only ends a read that would otherwise never end: the
-	// unmanaged list waits for a member read that waits for it.
+// readSlow reads the groups named "Lobby" from a slowUnmanaged whose
+// unmanaged group is named unmanagedName. The deadline only ends a read
+// that would otherwise never end: one whose member reads wait for the
+// unmanaged list, which waits for them.
+func readSlow(t *testing.T, unmanagedName string) (*live.Snapshot, *slowUnmanaged, error) {
+	t.Helper()
+	api := &slowUnmanaged{unmanagedName: unmanagedName, asked: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	snap, err := live.Read(ctx, api, byName{"Lobby"}, 4)
+	return snap, api, err
+}
+
+// The members of the managed groups are read while the unmanaged list is
+// still on its way: a retry of that list does not hold them up.
+func TestReadMembersDoNotWaitForTheUnmanagedGroups(t *testing.T) {
+	snap, _, err := readSlow(t, "Parking")
 	if err != nil {
 		t.Fatalf("read: %v (the members waited for the unmanaged groups)", err)
 	}
@@ -99,10 +107,7 @@ func TestReadMembersDoNotWaitForTheUnmanagedGroups(t *testing.T) {
 // twice, is out of the plan: its members are not in the snapshot (the read
 // cost one request more than the plan needs).
 func TestReadDropsMembersTheUnmanagedGroupsRuleOut(t *testing.T) {
-	api := &slowUnmanaged{unmanagedName: "Lobby", asked: make(chan struct{})}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	snap, err := live.Read(ctx, api, byName{"Lobby"}, 4)
+	snap, api, err := readSlow(t, "Lobby")
 	if err != nil {
 		t.Fatal(err)
 	}
