@@ -192,8 +192,12 @@ func Read(ctx context.Context, api API, want Want, concurrency int) (*Snapshot, 
 	}
 	// A managed group read before the unmanaged ones were known that they
 	// took out of the plan (a name both share) is not part of the state.
+	kept := make(map[string]bool, len(final))
+	for _, id := range final {
+		kept[id] = true
+	}
 	for id := range snap.Members {
-		if !slices.Contains(final, id) {
+		if !kept[id] {
 			delete(snap.Members, id)
 		}
 	}
