@@ -353,6 +353,22 @@ func simMatrixAgainstTold(t *testing.T, seconds int, margin, max429 float64) {
 	}
 }
 
+// TestPacerSimTrace prints one simulated cell's events and rate, for
+// tuning: go test -run PacerSimTrace -v ./internal/seam -args -sim=LIMIT,BURST,RATE
+func TestPacerSimTrace(t *testing.T) {
+	if *simFlag == "" {
+		t.Skip("no -sim")
+	}
+	var limit, rate float64
+	var burst int
+	if _, err := fmt.Sscanf(*simFlag, "%v,%d,%v", &limit, &burst, &rate); err != nil {
+		t.Fatal(err)
+	}
+	r := simulate(simCase{limit: limit, burst: burst, clientRate: rate, requests: int(limit) * 20, reads: simReads(limit),
+		workers: 8, latency: 100 * time.Millisecond, lag: simLag, seed: 7, trace: t.Logf})
+	t.Logf("goodput %.3f, 429s %d of %d, failed %d, %.1f s", r.goodput(limit), r.throttled, r.sent, r.failed, r.elapsed.Seconds())
+}
+
 // simReads are the planning reads of BenchmarkPacingMatrix's cell at
 // limit, in the phases of live.Read, as its traces show them: the systems;
 // the groups, unmanaged groups and users of each system read; the members
