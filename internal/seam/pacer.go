@@ -63,8 +63,8 @@ import (
 //     refuses a probe as soon as it passes the limit, and the rate
 //     refused is the limit.
 //   - The cut: cutFactor of the estimate (startCut at the end of the start,
-//     whose overshoot is unknown, unless the start was refused within
-//     nearStart of its first rate). From there the rate climbs, concave
+//     whose overshoot is unknown, unless the start was refused at no
+//     more than nearStart x startRate). From there the rate climbs, concave
 //     (CUBIC's curve towards the rate of the last throttle), to plateau x
 //     the estimate in climbTime, holds, then probes past it, growing by
 //     probeGrowth a second, so that a limit that rose, or an estimate that
